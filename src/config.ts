@@ -1,0 +1,130 @@
+/**
+ * Turns the Worker's `env` into one typed, validated `Config`. Every tunable
+ * lives here with its default and its bounds, so no other module reads `env`
+ * strings. Secrets (ADMIN_TOKEN) arrive through `wrangler secret put` or
+ * `.dev.vars`; they are kept out of `toJSON` so a Config can be logged.
+ */
+
+export interface Env {
+  MARQUEE_KV: KVNamespace;
+  ADMIN_TOKEN?: string;
+  ALLOW_PRIVATE_SOURCES?: string;
+  PUBLIC_URL?: string;
+  CRON_INTERVAL_MINUTES?: string;
+  RETENTION_DAYS?: string;
+  RETENTION_MAX_ENTRIES?: string;
+  FETCH_TIMEOUT_MS?: string;
+  RUN_DEADLINE_MS?: string;
+  MAX_BODY_BYTES?: string;
+  MAX_REDIRECTS?: string;
+  FETCH_CONCURRENCY?: string;
+  FETCH_PER_HOST?: string;
+  SUBREQUEST_BUDGET?: string;
+  MIN_INTERVAL_MINUTES?: string;
+  MAX_INTERVAL_MINUTES?: string;
+  MAX_BACKOFF_MINUTES?: string;
+  PAUSE_AFTER_DAYS?: string;
+  REDIRECT_UPDATE_AFTER?: string;
+  HEALTH_HEARTBEAT_MINUTES?: string;
+  STORY_WINDOW_HOURS?: string;
+  VIEW_MEMO_SECONDS?: string;
+  USER_AGENT?: string;
+}
+
+export interface Config {
+  adminToken: string | null;
+  allowPrivateSources: boolean;
+  /** Public origin used in self links when set; otherwise the request's origin. */
+  publicUrl: string | null;
+  cronIntervalMinutes: number;
+  retentionDays: number;
+  retentionMaxEntries: number;
+  fetchTimeoutMs: number;
+  runDeadlineMs: number;
+  maxBodyBytes: number;
+  maxRedirects: number;
+  fetchConcurrency: number;
+  /** Simultaneous fetches to one host. */
+  fetchPerHost: number;
+  /** Fetches allowed per invocation (50 on the free plan, 1,000 on paid). */
+  subrequestBudget: number;
+  minIntervalMinutes: number;
+  maxIntervalMinutes: number;
+  maxBackoffMinutes: number;
+  pauseAfterDays: number;
+  redirectUpdateAfter: number;
+  /** Health timestamps are persisted at least this often even when nothing else changed. */
+  healthHeartbeatMinutes: number;
+  storyWindowHours: number;
+  viewMemoSeconds: number;
+  userAgent: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+}
+
+export const PROJECT_URL = 'https://github.com/marquee-news/marquee';
+
+function int(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`config: ${name}=${JSON.stringify(raw)} must be an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = String(raw).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`config: ${name}=${JSON.stringify(raw)} must be true or false`);
+}
+
+export function loadConfig(env: Env): Config {
+  const cron = int(env, 'CRON_INTERVAL_MINUTES', 15, 1, 1440);
+  const minInterval = int(env, 'MIN_INTERVAL_MINUTES', cron, 1, 10080);
+  const maxInterval = int(env, 'MAX_INTERVAL_MINUTES', 1440, minInterval, 10080);
+  let publicUrl: string | null = null;
+  if (env.PUBLIC_URL) {
+    try {
+      publicUrl = new URL(env.PUBLIC_URL).origin;
+    } catch {
+      throw new ConfigError(`config: PUBLIC_URL=${JSON.stringify(env.PUBLIC_URL)} is not an absolute URL`);
+    }
+  }
+  return {
+    adminToken: env.ADMIN_TOKEN ? String(env.ADMIN_TOKEN) : null,
+    allowPrivateSources: bool(env, 'ALLOW_PRIVATE_SOURCES', false),
+    publicUrl,
+    cronIntervalMinutes: cron,
+    retentionDays: int(env, 'RETENTION_DAYS', 7, 1, 365),
+    retentionMaxEntries: int(env, 'RETENTION_MAX_ENTRIES', 10_000, 100, 50_000),
+    fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 120_000),
+    runDeadlineMs: int(env, 'RUN_DEADLINE_MS', 60_000, 1_000, 900_000),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
+    maxRedirects: int(env, 'MAX_REDIRECTS', 5, 0, 10),
+    // Workers allow 6 simultaneous open connections per invocation.
+    fetchConcurrency: int(env, 'FETCH_CONCURRENCY', 6, 1, 6),
+    fetchPerHost: int(env, 'FETCH_PER_HOST', 2, 1, 6),
+    subrequestBudget: int(env, 'SUBREQUEST_BUDGET', 50, 1, 10_000),
+    minIntervalMinutes: minInterval,
+    maxIntervalMinutes: maxInterval,
+    maxBackoffMinutes: int(env, 'MAX_BACKOFF_MINUTES', 24 * 60, 1, 10080),
+    pauseAfterDays: int(env, 'PAUSE_AFTER_DAYS', 14, 1, 365),
+    redirectUpdateAfter: int(env, 'REDIRECT_UPDATE_AFTER', 3, 1, 100),
+    healthHeartbeatMinutes: int(env, 'HEALTH_HEARTBEAT_MINUTES', 360, 1, 10080),
+    storyWindowHours: int(env, 'STORY_WINDOW_HOURS', 72, 1, 720),
+    viewMemoSeconds: int(env, 'VIEW_MEMO_SECONDS', 10, 0, 300),
+    userAgent: env.USER_AGENT || `Marquee/0.1 (+${PROJECT_URL})`,
+  };
+}
+
+/** A Config with the secret removed, for logs and the admin summary. */
+export function publicConfig(c: Config): Omit<Config, 'adminToken'> & { adminToken: boolean } {
+  return { ...c, adminToken: c.adminToken !== null };
+}

@@ -1,0 +1,183 @@
+/**
+ * The normalize stage: ParsedFeed -> NormalizedEntry[]. It owns the fallback
+ * chains that decide each field, written out where they are applied:
+ *
+ *   id       source id + guid, else canonical URL, else hash of title and date
+ *   url      item link, else a permalink guid, resolved against xml:base, the
+ *            feed's link, then the feed URL; canonicalized (url.ts)
+ *   title    the title as text, else the start of the summary, else the URL's last path segment
+ *   date     published, else updated, else first-seen (dateInferred says why);
+ *            more than a day ahead of first-seen is clamped to first-seen
+ *   image    media:thumbnail / media:content, then an image enclosure, then
+ *            itunes:image (and JSON Feed image/banner_image), then the first
+ *            sizeable <img> of the content, then of the summary
+ *
+ * It never reads a clock: `now` is passed in.
+ */
+import { hash64 } from '../hash';
+import type { Entry, ParsedFeed, ParsedItem, Source } from '../model';
+import { parseFeedDate } from './date';
+import { isTrackingPixel, sanitizeHtml, type SanitizedImage } from './html';
+import { collapseWhitespace, escapeHtml, htmlToText, truncate } from './text';
+import { canonicalUrl, resolveUrl } from './url';
+
+/** Plain-text summary kept in the entry index (search, grouping, cards). */
+export const SUMMARY_TEXT_MAX = 400;
+/** Text characters kept in stored HTML. Longer content is cut at a tag boundary with an ellipsis. */
+export const CONTENT_TEXT_MAX = 12_000;
+export const SUMMARY_HTML_TEXT_MAX = 1_500;
+/** Text handed to near-duplicate detection (not stored). */
+export const FINGERPRINT_TEXT_MAX = 6_000;
+/** A date more than this far ahead of first-seen is not believed. */
+export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+const TITLE_FROM_SUMMARY_MAX = 100;
+const MAX_CATEGORIES = 20;
+
+/** An Entry fresh from a feed, with the long text dedupe needs (never stored). */
+export interface NormalizedEntry extends Entry {
+  fullText: string;
+}
+
+export interface NormalizeContext {
+  source: Source;
+  /** The URL the document was fetched from (after redirects). */
+  feedUrl: string;
+  now: Date;
+}
+
+function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'> {
+  const rawPublished = item.published ?? item.updated;
+  const published = parseFeedDate(item.published) ?? parseFeedDate(item.updated);
+  const updated = parseFeedDate(item.updated);
+  const updatedIso = updated && updated.getTime() <= now.getTime() + FUTURE_TOLERANCE_MS ? updated.toISOString() : null;
+  if (!rawPublished) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'missing', dateOriginal: null };
+  if (!published) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'unparseable', dateOriginal: rawPublished };
+  if (published.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    return { published: now.toISOString(), updated: updatedIso, dateInferred: 'future', dateOriginal: rawPublished };
+  }
+  return { published: published.toISOString(), updated: updatedIso, dateInferred: null, dateOriginal: null };
+}
+
+const sizeable = (img: SanitizedImage) =>
+  (img.width === null || img.width >= 100) && (img.height === null || img.height >= 80) &&
+  !/\/(?:smilies|emoji)\/|gravatar\.com\/avatar|\/wp-includes\/images\//i.test(img.url);
+
+function pickImage(item: ParsedItem, bases: string[], content: SanitizedImage[], summary: SanitizedImage[]): string | null {
+  const order = ['media:thumbnail', 'media:content', 'enclosure', 'itunes:image', 'json:image', 'json:banner_image'] as const;
+  for (const origin of order) {
+    // media:thumbnail and media:content rank together: the biggest of them wins.
+    const group = origin === 'media:thumbnail' || origin === 'media:content'
+      ? item.images.filter((i) => i.origin === 'media:thumbnail' || i.origin === 'media:content')
+      : item.images.filter((i) => i.origin === origin);
+    const best = [...group].sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0));
+    for (const img of best) {
+      const abs = resolveUrl(img.url, ...bases);
+      if (abs && !isTrackingPixel(abs, img.width, img.height)) return abs;
+    }
+  }
+  return content.find(sizeable)?.url ?? summary.find(sizeable)?.url ?? null;
+}
+
+function titleFromUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const seg = new URL(url).pathname.split('/').filter(Boolean).pop();
+    if (!seg) return null;
+    const words = decodeURIComponent(seg).replace(/\.[a-z0-9]{2,5}$/i, '').replace(/[-_+]+/g, ' ').trim();
+    return words || null;
+  } catch {
+    return null;
+  }
+}
+
+function textToHtml(text: string): string {
+  return text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).map((p) => `<p>${escapeHtml(p)}</p>`).join('');
+}
+
+/** The identity key an item would get, before disambiguation. */
+function identityKey(item: ParsedItem, url: string | null, title: string, date: string | null): string {
+  if (item.guid) return `g:${item.guid.trim()}`;
+  if (url) return `u:${url}`;
+  return `t:${title}\n${date ?? ''}`;
+}
+
+export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): NormalizedEntry[] {
+  const { source, feedUrl, now } = ctx;
+  const firstSeen = now.toISOString();
+  const drafts = feed.items.map((item) => {
+    const bases = [item.base, feed.base, feed.link, feedUrl].filter((b): b is string => !!b);
+    // A feed's own link may itself be relative (to the feed URL).
+    const linkCandidates = [item.link, item.guidIsPermaLink ? item.guid : null];
+    let originalUrl: string | null = null;
+    for (const c of linkCandidates) {
+      originalUrl = resolveUrl(c, ...bases);
+      if (originalUrl) break;
+    }
+    const url = canonicalUrl(originalUrl);
+    const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
+      bases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+    });
+    const summary = sanitizeHtml(item.summary, { bases, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX });
+    const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
+    let title = htmlToText(item.title);
+    if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
+    const dates = pickDate(item, now);
+    const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
+    const seen = new Set<string>();
+    const categories: string[] = [];
+    for (const c of item.categories) {
+      const t = collapseWhitespace(htmlToText(c));
+      if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
+        seen.add(t.toLowerCase());
+        categories.push(t);
+      }
+    }
+    const image = pickImage(item, bases, content.images, summary.images);
+    // Don't store the same text twice when the summary is just the start of the content.
+    const summaryHtml = summary.html && content.html && content.text.startsWith(summary.text.replace(/…$/, '')) ? '' : summary.html;
+    const fullText = `${summary.text} ${content.text}`.slice(0, FINGERPRINT_TEXT_MAX * 2);
+    return { item, url, originalUrl, title, summaryText, summaryHtml, contentHtml: content.html, image, authors, categories, dates, fullText };
+  });
+
+  // Guids repeated inside one document (Miniflux #4197): a repeat that is the same item is
+  // dropped; a repeat that is a different item is told apart by its link and title, so no
+  // distinct item is lost.
+  // The first holder of a key keeps the plain key, so its id does not change when a later
+  // item starts reusing its guid.
+  const out: NormalizedEntry[] = [];
+  const firstOf = new Map<string, { url: string | null; title: string }>();
+  const emitted = new Set<string>();
+  drafts.forEach((d) => {
+    let key = identityKey(d.item, d.url, d.title, d.item.published);
+    const holder = firstOf.get(key);
+    if (!holder) firstOf.set(key, { url: d.url, title: d.title });
+    else if (holder.url === d.url && holder.title === d.title) return; // the same item listed twice
+    else key = `${key}\n${d.url ?? ''}\n${d.title}`;
+    if (emitted.has(key)) return;
+    emitted.add(key);
+    const contentHash = hash64([d.title, d.url ?? '', d.summaryText, hash64(d.contentHtml), d.authors.join(','), d.categories.join(','), d.image ?? ''].join('\u0001'));
+    out.push({
+      id: `${source.id}:${hash64(key)}`,
+      sourceId: source.id,
+      guid: d.item.guid,
+      url: d.url,
+      originalUrl: d.originalUrl,
+      title: d.title,
+      summaryText: d.summaryText,
+      summaryHtml: d.summaryHtml,
+      contentHtml: d.contentHtml,
+      image: d.image,
+      authors: d.authors,
+      categories: d.categories,
+      language: d.item.language ?? feed.language,
+      ...d.dates,
+      firstSeen,
+      contentHash,
+      dupOf: null,
+      storyId: '',
+      bodyKey: null,
+      fullText: d.fullText,
+    });
+  });
+  return out;
+}
