@@ -1,0 +1,67 @@
+/**
+ * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Each item carries the
+ * `_marquee` extension (an underscore key, which readers that don't know it
+ * ignore): its source, its story and the copies merged into it. The shape is
+ * pinned by schemas/jsonfeed.schema.json and schemas/marquee-extension.schema.json.
+ */
+import { escapeHtml } from '../normalize/text';
+import type { StoredEntry } from '../store';
+import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, type FeedView } from './view';
+
+export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {
+  const src = view.sources[e.sourceId];
+  const story = view.stories.get(e.storyId);
+  const { summary, content } = entryHtml(view, e);
+  const html = content || summary;
+  const item: Record<string, unknown> = {
+    id: e.id,
+    url: e.url ?? e.originalUrl ?? undefined,
+    title: e.title,
+    // 1.1 requires content_html or content_text; we always have at least the plain summary.
+    content_html: html || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : undefined),
+    content_text: html ? undefined : e.summaryText || e.title,
+    summary: e.summaryText || undefined,
+    image: e.image ?? undefined,
+    date_published: e.published,
+    date_modified: e.updated ?? undefined,
+    authors: e.authors.length ? e.authors.map((name) => ({ name })) : undefined,
+    tags: e.categories.length ? e.categories : undefined,
+    language: e.language ?? undefined,
+    _marquee: {
+      about: ABOUT_URL,
+      source: {
+        id: e.sourceId,
+        title: src?.title ?? e.sourceId,
+        feed_url: src?.feed_url ?? null,
+        home_page_url: src?.home_page_url ?? null,
+      },
+      story: { id: e.storyId, size: story?.size ?? 1, title: story?.title ?? e.title },
+      duplicates: (view.duplicates.get(e.id) ?? []).map((d) => ({
+        id: d.id,
+        url: d.url ?? d.originalUrl,
+        source_id: d.sourceId,
+        title: d.title,
+      })),
+      duplicate_of: e.dupOf,
+      original_url: e.originalUrl,
+      first_seen: e.firstSeen,
+      date_inferred: e.dateInferred,
+    },
+  };
+  return item;
+}
+
+export function renderJsonFeed(view: FeedView): string {
+  const doc: Record<string, unknown> = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE,
+    home_page_url: abs(view, '/'),
+    feed_url: abs(view, view.selfPath),
+    description: FEED_DESCRIPTION,
+    authors: [{ name: 'Marquee', url: abs(view, '/') }],
+    next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
+    _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },
+    items: view.entries.map((e) => jsonItem(view, e)),
+  };
+  return JSON.stringify(doc);
+}

@@ -1,0 +1,35 @@
+/**
+ * OPML 2.0 export of the source list (http://opml.org/spec2.opml), grouped
+ * by category so a reader imports it as folders.
+ */
+import type { Source } from '../model';
+import { escXml } from './view';
+
+export function renderOpml(sources: Source[], base: string, dateCreated: string): string {
+  const byCategory = new Map<string, Source[]>();
+  for (const s of sources) {
+    const c = s.category ?? 'uncategorized';
+    byCategory.set(c, [...(byCategory.get(c) ?? []), s]);
+  }
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<opml version="2.0">',
+    '<head>',
+    '<title>Marquee sources</title>',
+    `<dateCreated>${new Date(dateCreated).toUTCString()}</dateCreated>`,
+    `<docs>http://opml.org/spec2.opml</docs>`,
+    `<ownerId>${escXml(`${base}/`)}</ownerId>`,
+    '</head>',
+    '<body>',
+  ];
+  for (const [cat, list] of [...byCategory].sort(([a], [b]) => a.localeCompare(b))) {
+    out.push(`<outline text="${escXml(cat)}" title="${escXml(cat)}">`);
+    for (const s of list) {
+      const title = s.title ?? s.id;
+      out.push(`<outline type="rss" text="${escXml(title)}" title="${escXml(title)}" xmlUrl="${escXml(s.url)}"${s.home_page_url ? ` htmlUrl="${escXml(s.home_page_url)}"` : ''} category="${escXml(cat)}"/>`);
+    }
+    out.push('</outline>');
+  }
+  out.push('</body>', '</opml>');
+  return out.join('\n');
+}
