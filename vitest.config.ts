@@ -1,0 +1,40 @@
+/**
+ * Two tiers of tests (CONVENTIONS §9):
+ *  - `unit`: the pure core (parse, normalize, dedupe, group, render, query) in Node;
+ *  - `worker`: integration tests inside workerd via @cloudflare/vitest-pool-workers,
+ *    with real local KV and real HTTP against the fixture server that
+ *    test/support/global-setup.ts starts on a loopback port.
+ */
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/**', 'test/corpus/**', 'node_modules/**'],
+          environment: 'node',
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ADMIN_TOKEN: 'test-admin-token', ALLOW_PRIVATE_SOURCES: 'true', VIEW_MEMO_SECONDS: '0' },
+            },
+          }),
+        ],
+        test: {
+          name: 'worker',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
