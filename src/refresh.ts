@@ -99,7 +99,7 @@ function emptySummary(trigger: RunSummary['trigger'], now: Date): RunSummary {
   return {
     trigger, startedAt: now.toISOString(), finishedAt: now.toISOString(), durationMs: 0, sourcesTotal: 0, sourcesDue: 0,
     sourcesFetched: 0, sourcesDeferred: 0, notModified: 0, unchangedBody: 0, parsed: 0, failed: 0, newEntries: 0,
-    updatedEntries: 0, duplicates: 0, stories: 0, storiesTouched: 0, entriesStored: 0, entriesExpired: 0, subrequests: 0,
+    updatedEntries: 0, duplicates: 0, duplicatesBy: {}, stories: 0, storiesTouched: 0, groupStateBytes: 0, entriesStored: 0, entriesExpired: 0, subrequests: 0,
     kvReads: 0, kvWrites: 0, bytesFetched: 0, deadlineHit: false, errors: [],
   };
 }
@@ -229,14 +229,17 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
       const storyIndex = new StoryIndex(entryMap.values(), groupState?.group ?? null, { windowHours: cfg.storyWindowHours, now });
       // Oldest first, so within one batch the earliest version becomes the primary.
       added.sort((a, b) => Date.parse(a.published) - Date.parse(b.published) || (a.id < b.id ? -1 : 1));
+      // Term statistics take in the whole batch before any of it is placed.
+      storyIndex.count(added);
       const touched = new Set<string>();
       for (const e of added) {
-        const dup = dupIndex.match(e, (id) => entryMap.get(id)?.sourceId);
+        const dup = dupIndex.match(e);
         if (dup) {
           const primary = entryMap.get(dup.primaryId)!;
           e.dupOf = primary.id;
           e.storyId = primary.storyId;
           summary.duplicates++;
+          summary.duplicatesBy[dup.reason] = (summary.duplicatesBy[dup.reason] ?? 0) + 1;
         } else {
           const placed = storyIndex.place(e);
           e.storyId = placed.storyId;
@@ -285,6 +288,7 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
 
       const { kept, expired } = applyRetention([...entryMap.values()], now, cfg.retentionDays, cfg.retentionMaxEntries);
       summary.entriesExpired = expired.length;
+      storyIndex.forget(expired);
       const liveParts = new Set(bodyKeysOf(kept));
       for (const k of Object.keys(parts)) if (!liveParts.has(k)) delete parts[k];
       const snapshots: SourceSnapshot[] = sources.map((s) => ({
@@ -303,7 +307,9 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
         bodyParts: parts,
       };
       await store.putCatalog(catalog);
-      await store.putGroups({ rev: catalog.rev, state: { dedupe: dupIndex.state(), group: storyIndex.state() } });
+      const groupsRecord = { rev: catalog.rev, state: { dedupe: dupIndex.state(kept.map((e) => e.id)), group: storyIndex.state() } };
+      const written = await store.putGroups(groupsRecord);
+      summary.groupStateBytes = written;
       await renderDefaultViews(store, catalog, newBodies, cfg);
     }
   }

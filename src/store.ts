@@ -54,8 +54,12 @@ export interface RunSummary {
   newEntries: number;
   updatedEntries: number;
   duplicates: number;
+  /** Duplicates by the rule that found them. */
+  duplicatesBy: Record<string, number>;
   stories: number;
   storiesTouched: number;
+  /** Size of the dedupe + grouping state written (groups:v1), in bytes. */
+  groupStateBytes: number;
   entriesStored: number;
   entriesExpired: number;
   subrequests: number;
@@ -146,45 +150,47 @@ export class Store {
     return migrateRecord(key, v);
   }
 
-  private async putJson(key: string, value: unknown, expirationTtl?: number): Promise<void> {
+  /** Write a record; returns its size in bytes (as UTF-16 code units, close enough for budgets). */
+  private async putJson(key: string, value: unknown, expirationTtl?: number): Promise<number> {
     const body = JSON.stringify(value);
     this.stats.writes++;
     this.stats.bytesWritten += body.length;
     await this.kv.put(key, body, expirationTtl ? { expirationTtl } : undefined);
+    return body.length;
   }
 
   getSources(): Promise<SourcesRecord | null> {
     return this.getJson<SourcesRecord>(KEYS.sources);
   }
-  putSources(sources: Source[], now: Date): Promise<void> {
+  putSources(sources: Source[], now: Date): Promise<number> {
     return this.putJson(KEYS.sources, { schema: SCHEMA, updatedAt: now.toISOString(), sources } satisfies SourcesRecord);
   }
 
   getHealth(): Promise<HealthRecord | null> {
     return this.getJson<HealthRecord>(KEYS.health);
   }
-  putHealth(rec: Omit<HealthRecord, 'schema'>): Promise<void> {
+  putHealth(rec: Omit<HealthRecord, 'schema'>): Promise<number> {
     return this.putJson(KEYS.health, { schema: SCHEMA, ...rec });
   }
 
   getCatalog(): Promise<CatalogRecord | null> {
     return this.getJson<CatalogRecord>(KEYS.catalog);
   }
-  putCatalog(rec: Omit<CatalogRecord, 'schema'>): Promise<void> {
+  putCatalog(rec: Omit<CatalogRecord, 'schema'>): Promise<number> {
     return this.putJson(KEYS.catalog, { schema: SCHEMA, ...rec });
   }
 
   getGroups(): Promise<GroupsRecord | null> {
     return this.getJson<GroupsRecord>(KEYS.groups);
   }
-  putGroups(rec: Omit<GroupsRecord, 'schema'>): Promise<void> {
+  putGroups(rec: Omit<GroupsRecord, 'schema'>): Promise<number> {
     return this.putJson(KEYS.groups, { schema: SCHEMA, ...rec });
   }
 
   getViews(): Promise<ViewsRecord | null> {
     return this.getJson<ViewsRecord>(KEYS.views);
   }
-  putViews(rec: Omit<ViewsRecord, 'schema'>): Promise<void> {
+  putViews(rec: Omit<ViewsRecord, 'schema'>): Promise<number> {
     return this.putJson(KEYS.views, { schema: SCHEMA, ...rec });
   }
 
@@ -192,7 +198,7 @@ export class Store {
     return this.getJson<BodiesRecord>(key);
   }
   /** Body parts expire on their own a day after retention would drop their entries. */
-  putBodies(key: string, rec: Omit<BodiesRecord, 'schema'>, ttlSeconds: number): Promise<void> {
+  putBodies(key: string, rec: Omit<BodiesRecord, 'schema'>, ttlSeconds: number): Promise<number> {
     return this.putJson(key, { schema: SCHEMA, ...rec }, Math.max(60, ttlSeconds));
   }
 }
