@@ -10,7 +10,10 @@
  * A guard adds "and at least one interval since the last recorded fetch": the
  * slot alone cannot know about a fetch off the grid (a manual refresh, a late
  * catch-up, an interval that just grew), and those fetches are always written,
- * so the recorded time is exact exactly when the guard matters.
+ * so the recorded time is exact exactly when the guard matters. The guard
+ * forgives a tenth of a cron period of skew (GRID_SKEW): a queue consumer
+ * fetches a few seconds after the run that sent its batch, and without the
+ * tolerance its sources would be pushed back a whole period every time.
  *
  * Everything that is not the plain schedule is a state change and is written:
  * failures and Retry-After set `notBefore`; a source the budget or the
@@ -36,6 +39,9 @@ type PeriodConfig = Pick<Config, 'cronIntervalMinutes'>;
 export function runIndex(at: Date, cfg: PeriodConfig): number {
   return Math.floor(at.getTime() / (cfg.cronIntervalMinutes * MINUTE));
 }
+
+/** Skew the interval guard forgives, as a fraction of the cron period (see the docblock). */
+export const GRID_SKEW = 0.1;
 
 /** How long a queued source is left to its queue consumer before it counts as due again: two cron periods. */
 export function queueLeaseMs(cfg: PeriodConfig): number {
@@ -116,7 +122,7 @@ export function notDueReason(state: SourceState, at: Date, cfg: Config, manual: 
   if (state.consecutiveFailures > 0) return null; // backoff elapsed: retry now
   const k = periodsOf(state, cfg);
   if ((runIndex(at, cfg) + phase(state.id, k)) % k !== 0) return 'schedule';
-  if (t - last < state.intervalMinutes * MINUTE) return 'interval';
+  if (t - last < state.intervalMinutes * MINUTE - GRID_SKEW * cfg.cronIntervalMinutes * MINUTE) return 'interval';
   return null;
 }
 
