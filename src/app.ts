@@ -375,7 +375,7 @@ export function createApp() {
         const health = await store.getHealth();
         const st = health?.sources[only];
         const reason = st ? notDueReason(withDefaults(st), now, config, true) : null;
-        return c.json({ ...summary, skipped: { source: only, reason: reason ?? (summary.sourcesDeferred ? 'budget' : null), not_before: st?.notBefore ?? null } });
+        return c.json({ ...summary, skipped: { source: only, reason: reason ?? (summary.sourcesDeferred ? (summary.deadlineHit ? 'deadline' : 'budget') : null), not_before: st?.notBefore ?? null } });
       }
       return c.json(summary);
     } catch (err) {

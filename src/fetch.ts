@@ -132,10 +132,11 @@ function ipv6NotPublic(host: string): boolean {
  * The WHATWG URL parser has already turned decimal, octal and hex IPv4 forms
  * into dotted quads, so `http://2130706433/` is judged as 127.0.0.1.
  *
- * FIXME(#4): Workers cannot resolve DNS before connecting, so a public name
- * pointing at a private address is not caught here; Cloudflare's network
- * does not route Worker subrequests into private networks, which covers the
- * deployed case.
+ * Names are judged as written: Workers cannot resolve DNS before connecting,
+ * so a public name that resolves to a private address is not caught here.
+ * Deployed, subrequests leave from Cloudflare's network, where such an
+ * address leads nowhere of ours; the check matters most where it does
+ * (`wrangler dev` on a machine with services on loopback).
  */
 export function urlPolicyViolation(raw: string, allowPrivate: boolean): string | null {
   let u: URL;
