@@ -45,7 +45,7 @@ import { normalizeFeed, type NormalizedEntry } from './normalize/index';
 import { parseFeedBody } from './parse/index';
 import { parseListQuery, selectEntries, selectStories } from './query';
 import { EMPTY_CATALOG, bodyKeysOf, indexCatalog, renderEntryPage, renderHomePage, renderStoryPage } from './render/index';
-import { batches, planRun, queueLeaseMs } from './schedule';
+import { planRun, queueLeaseMs } from './schedule';
 import { DEFAULT_SOURCES } from './sources';
 import {
   BASE_PLACEHOLDER, BODY_PART_MAX_BYTES, bodyKey, inboxKey, type CatalogRecord, type InboxOutcome, type PendingBatch,
@@ -95,11 +95,38 @@ interface SourceOutcome {
   error?: FeedError;
 }
 
-/** Queue messages are limited to 128 KB and sendBatch to 256 KB; stay well under both. */
+/** Queue messages are limited to 128 KB and sendBatch to 100 messages or 256 KB; stay well under. */
+const MESSAGE_MAX_BYTES = 100_000;
 const SEND_BATCH_MAX_BYTES = 200_000;
 const SEND_BATCH_MAX_MESSAGES = 100;
+/** KV values are limited to 25 MiB; a consumer keeps its inbox under this. */
+const INBOX_MAX_BYTES = 20 * 1024 * 1024;
 /** An inbox nobody merges expires after a day. */
 const INBOX_TTL_SECONDS = 86_400;
+
+const utf8Length = (s: string) => new TextEncoder().encode(s).byteLength;
+
+/** Split due sources into fan-out batches of at most `size` sources and MESSAGE_MAX_BYTES each. */
+export function fanoutMessages(ids: string[], size: number, now: Date, item: (id: string) => FanoutMessage['items'][number]): FanoutMessage[] {
+  const out: FanoutMessage[] = [];
+  let current: FanoutMessage['items'] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (!current.length) return;
+    out.push({ v: 1, key: inboxKey(now, out.length), sentAt: now.toISOString(), items: current });
+    current = [];
+    bytes = 0;
+  };
+  for (const id of ids) {
+    const it = item(id);
+    const n = utf8Length(JSON.stringify(it));
+    if (current.length >= size || (current.length && bytes + n > MESSAGE_MAX_BYTES - 200)) flush();
+    current.push(it);
+    bytes += n;
+  }
+  flush();
+  return out;
+}
 
 /**
  * Run `worker` over `items` with at most `limit` in flight (Workers allow 6 open connections),
@@ -271,6 +298,11 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
   const pending: PendingBatch[] = [];
   const merged: string[] = [];
   for (const batch of health?.pendingBatches ?? []) {
+    // Bound one run's work (and memory) to about what the catalog can hold; the rest waits a run.
+    if (incoming.length >= cfg.retentionMaxEntries) {
+      pending.push(batch);
+      continue;
+    }
     const rec = await store.getInbox(batch.key);
     if (!rec) {
       // Not written yet, or not visible here yet (KV takes up to a minute to propagate).
@@ -305,17 +337,14 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
 
   // ---- fan out what this invocation's budget cannot cover ---------------------
   if (deps.queue && opts.trigger === 'cron' && deferred.length) {
-    const chunks = batches(deferred, cfg.fanoutBatchSize);
-    const messages: Array<{ body: FanoutMessage }> = chunks.map((ids, n) => ({
-      body: { v: 1, key: inboxKey(now, n), sentAt: now.toISOString(), items: ids.map((id) => ({ source: byId.get(id)!, state: states[id] })) },
-    }));
+    const messages = fanoutMessages(deferred, cfg.fanoutBatchSize, now, (id) => ({ source: byId.get(id)!, state: states[id] })).map((body) => ({ body }));
     const sent = new Set<string>();
     try {
       for (let i = 0; i < messages.length;) {
         const group: typeof messages = [];
         let bytes = 0;
         while (i < messages.length && group.length < SEND_BATCH_MAX_MESSAGES) {
-          const size = JSON.stringify(messages[i].body).length;
+          const size = utf8Length(JSON.stringify(messages[i].body));
           if (group.length && bytes + size > SEND_BATCH_MAX_BYTES) break;
           group.push(messages[i++]);
           bytes += size;
@@ -505,7 +534,9 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
 export async function consumeFanout(
   deps: Omit<RefreshDeps, 'queue'>,
   messages: ReadonlyArray<Pick<Message<FanoutMessage>, 'body' | 'timestamp' | 'ack' | 'retry'>>,
+  opts: { inboxMaxBytes?: number } = {},
 ): Promise<{ sources: number; subrequests: number; failedMessages: number }> {
+  const inboxMax = opts.inboxMaxBytes ?? INBOX_MAX_BYTES;
   const { store, config: cfg } = deps;
   const started = deps.clock();
   const fetchDeadline = started + cfg.runDeadlineMs - Math.min(10_000, cfg.runDeadlineMs * 0.3);
@@ -526,15 +557,22 @@ export async function consumeFanout(
     subrequests += result.subrequests;
     sources += body.items.length;
     const snapshot = new Map(body.items.map((it) => [it.source.id, it]));
+    // A source whose result does not fit the inbox any more is reported as not fetched: it keeps
+    // its old state, so the cron fetches it again, first in line. Nothing is lost, only delayed.
+    let size = 0;
     const outcomes: InboxOutcome[] = result.outcomes.map((o) => {
       const item = snapshot.get(o.id)!;
-      const state = o.transition
-        ? o.transition.state
-        : { ...withDefaults(item.state), queuedAt: null, dueSince: item.state.dueSince ?? body.sentAt };
-      return {
-        id: o.id, configuredUrl: item.source.url, kind: o.kind, state, hard: o.transition?.hard ?? true, entries: o.entries,
-        error: o.error ? { code: o.error.code, message: o.error.message } : null, requests: o.requests, conditional: o.conditional, bytes: o.bytes,
+      const deferredState = { ...withDefaults(item.state), queuedAt: null, dueSince: item.state.dueSince ?? body.sentAt };
+      const full: InboxOutcome = {
+        id: o.id, configuredUrl: item.source.url, kind: o.kind, state: o.transition ? o.transition.state : deferredState, hard: o.transition?.hard ?? true,
+        entries: o.entries, error: o.error ? { code: o.error.code, message: o.error.message } : null, requests: o.requests, conditional: o.conditional, bytes: o.bytes,
       };
+      const n = utf8Length(JSON.stringify(full));
+      if (size + n <= inboxMax) {
+        size += n;
+        return full;
+      }
+      return { ...full, kind: 'deferred', state: deferredState, hard: true, entries: [], error: null };
     });
     try {
       await store.putInbox({ key: body.key, fetchedAt: now.toISOString(), outcomes }, INBOX_TTL_SECONDS);

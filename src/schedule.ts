@@ -189,10 +189,3 @@ export function planRun(states: SourceState[], at: Date, cfg: Config, opts: { ma
   const budget = Math.max(0, opts.budget);
   return { take: due.slice(0, budget).map((d) => d.s.id), deferred: due.slice(budget).map((d) => d.s.id), notDue };
 }
-
-/** Split ids into consecutive batches of at most `size`. */
-export function batches<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
-  return out;
-}

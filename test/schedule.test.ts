@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../src/config';
 import { freshState, onDeferred } from '../src/health';
 import type { SourceState } from '../src/model';
 import {
-  backoffMinutes, batches, chooseInterval, GRID_SKEW, nextDueAt, notDueReason, overdueSince, planRun, queueLeaseMs, runIndex,
+  backoffMinutes, chooseInterval, GRID_SKEW, nextDueAt, notDueReason, overdueSince, planRun, queueLeaseMs, runIndex,
 } from '../src/schedule';
 
 const cfg = loadConfig({ MARQUEE_KV: null as never });
@@ -230,6 +230,5 @@ describe('next due time', () => {
 
   it('is a cron tick', () => {
     expect(runIndex(at(1), cfg) - runIndex(at(0), cfg)).toBe(1);
-    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
   });
 });

@@ -9,9 +9,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { loadConfig } from '../../src/config';
 import worker from '../../src/index';
-import type { FanoutMessage } from '../../src/refresh';
-import { KEYS, type CatalogRecord } from '../../src/store';
+import { consumeFanout, type FanoutMessage } from '../../src/refresh';
+import { KEYS, Store, type CatalogRecord, type InboxRecord } from '../../src/store';
 import { at, cronWith, envWith, fixtureScope, healthRecord, jsonWith, kv, kvSnapshot, lastRun, putSourcesWith } from '../support/runs';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
@@ -26,10 +27,10 @@ let spy: MockInstance<Queue<FanoutMessage>['sendBatch']>;
 /** The messages the cron runs actually sent, in order. */
 const sent = (): FanoutMessage[] => spy.mock.calls.flatMap((c) => [...c[0]].map((m) => m.body));
 
-async function consume(body: FanoutMessage) {
+async function consume(body: FanoutMessage, vars: Record<string, string> = VARS) {
   const batch = createMessageBatch<FanoutMessage>('marquee-fetch', [{ id: `m-${body.key}`, timestamp: new Date(), attempts: 1, body }]);
   const ctx = createExecutionContext();
-  await (worker.queue as unknown as (b: unknown, e: unknown, c: ExecutionContext) => Promise<void>)(batch, envWith(VARS), ctx);
+  await (worker.queue as unknown as (b: unknown, e: unknown, c: ExecutionContext) => Promise<void>)(batch, envWith(vars), ctx);
   return getQueueResult(batch, ctx);
 }
 
@@ -145,8 +146,8 @@ describe('fan-out to queue consumers when the budget is not enough', () => {
   });
 });
 
-async function getQueueResultOk(body: FanoutMessage) {
-  const result = await consume(body);
+async function getQueueResultOk(body: FanoutMessage, vars?: Record<string, string>) {
+  const result = await consume(body, vars);
   expect(result.outcome).toBe('ok');
   expect(result.retryMessages).toEqual([]);
   return result;
@@ -155,3 +156,57 @@ async function getQueueResultOk(body: FanoutMessage) {
 async function consumeAll(messages: FanoutMessage[]) {
   for (const m of messages) await getQueueResultOk(m);
 }
+
+describe('fan-out limits', () => {
+  const lim = fixtureScope('fanout-limits');
+  const LVARS = { SUBREQUEST_BUDGET: '2', RETENTION_MAX_ENTRIES: '100' };
+  const lids = Array.from({ length: 8 }, (_, i) => `l-${i}`);
+  let messages: FanoutMessage[] = [];
+
+  beforeAll(async () => {
+    await lim.reset();
+    expect((await putSourcesWith(lids.map((id) => ({ id, url: lim.url(`/gen/${id}?items=60`) })), LVARS)).status).toBe(200);
+    const spy = vi.spyOn(producer(), 'sendBatch');
+    await cronWith(new Date('2026-11-27T08:00:00Z'), LVARS);
+    messages = spy.mock.calls.flatMap((c) => [...c[0]].map((m) => m.body as FanoutMessage));
+    spy.mockRestore();
+    expect(messages).toHaveLength(3);
+  });
+
+  it('a consumer whose results outgrow the inbox reports the rest as not fetched, and loses nothing', async () => {
+    const m = messages[0];
+    const acks: string[] = [];
+    const consumeWith = (inboxMaxBytes?: number) => consumeFanout(
+      { store: new Store(kv()), fetch: (i, init) => fetch(i, init), config: loadConfig(envWith(LVARS)), clock: () => Date.now() },
+      [{ body: m, timestamp: new Date(), ack: () => acks.push('ack'), retry: () => acks.push('retry') }],
+      { inboxMaxBytes },
+    );
+    // Delivered once with room for everything, to learn how big one source's result is...
+    await consumeWith();
+    const whole = (await kv().get<InboxRecord>(m.key, 'json'))!;
+    expect(whole.outcomes.map((o) => o.kind)).toEqual(['parsed', 'parsed']);
+    const one = new TextEncoder().encode(JSON.stringify(whole.outcomes[0])).byteLength;
+    // ...then redelivered with room for one source's result, not two.
+    await consumeWith(one + 10);
+    expect(acks).toEqual(['ack', 'ack']);
+    const inbox = (await kv().get<InboxRecord>(m.key, 'json'))!;
+    expect(inbox.outcomes.map((o) => o.kind).sort()).toEqual(['deferred', 'parsed']);
+    const deferred = inbox.outcomes.find((o) => o.kind === 'deferred')!;
+    expect(deferred.entries).toEqual([]);
+    expect(deferred.state.dueSince).toBe(m.sentAt);
+    expect(deferred.state.etag).toBeNull(); // its old state: nothing was learned that is not kept
+  });
+
+  it('a cron run merges inboxes until it holds RETENTION_MAX_ENTRIES new entries; the rest wait a run', async () => {
+    for (const m of messages.slice(1)) await getQueueResultOk(m, LVARS);
+    await cronWith(new Date('2026-11-27T08:15:00Z'), LVARS);
+    let run = await lastRun();
+    // 60 from the first inbox (the other source was deferred), 120 from the second: the cap of 100 is reached.
+    expect(run.batchesMerged).toBe(2);
+    expect((await healthRecord())!.pendingBatches!.map((b) => b.key)).toContain(messages[2].key);
+    await cronWith(new Date('2026-11-27T08:30:00Z'), LVARS);
+    run = await lastRun();
+    expect(run.batchesMerged).toBeGreaterThanOrEqual(1);
+    expect((await healthRecord())!.pendingBatches!.map((b) => b.key)).not.toContain(messages[2].key);
+  });
+});
