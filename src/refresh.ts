@@ -106,8 +106,15 @@ const INBOX_TTL_SECONDS = 86_400;
 
 const utf8Length = (s: string) => new TextEncoder().encode(s).byteLength;
 
-/** Split due sources into fan-out batches of at most `size` sources and MESSAGE_MAX_BYTES each. */
+/**
+ * Split due sources into fan-out batches of at most `size` sources and MESSAGE_MAX_BYTES each,
+ * grouped by host. Everything passed in is queued in the same run, so the order between batches
+ * does not matter; grouping puts one host's feeds in the same batch, where FETCH_PER_HOST
+ * applies, instead of in several consumers hitting that host at once.
+ */
 export function fanoutMessages(ids: string[], size: number, now: Date, item: (id: string) => FanoutMessage['items'][number]): FanoutMessage[] {
+  const hosts = new Map(ids.map((id) => [id, hostOf(item(id).state.url)]));
+  ids = [...ids].sort((a, b) => (hosts.get(a)! < hosts.get(b)! ? -1 : hosts.get(a)! > hosts.get(b)! ? 1 : 0));
   const out: FanoutMessage[] = [];
   let current: FanoutMessage['items'] = [];
   let bytes = 0;

@@ -45,6 +45,7 @@ export interface RunSummary {
   trigger: 'cron' | 'manual';
   startedAt: string;
   finishedAt: string;
+  /** From the start of the run until just before the health record is written (that one write excluded). */
   durationMs: number;
   sourcesTotal: number;
   sourcesDue: number;

@@ -26,6 +26,19 @@ describe('fan-out messages', () => {
     }
   });
 
+  it('keep one host\'s feeds together, so a host is fetched by one consumer under FETCH_PER_HOST', () => {
+    const at = (host: string, id: string) => {
+      const source = { id, url: `https://${host}/feed/${id}`, title: null, home_page_url: null, category: null };
+      return { source, state: freshState(source, cfg) };
+    };
+    const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const host = (id: string) => ['a.example', 'b.example', 'c.example'][Number(id.slice(1)) % 3];
+    const msgs = fanoutMessages(ids, 4, NOW, (id) => at(host(id), id));
+    expect(msgs).toHaveLength(3);
+    for (const m of msgs) expect(new Set(m.items.map((it) => new URL(it.source.url).host)).size).toBe(1);
+    expect(msgs.flatMap((m) => m.items.map((it) => it.source.id)).sort()).toEqual([...ids].sort());
+  });
+
   it('stay under the Queues message limit whatever the batch size (a paid-plan budget of 1,000)', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `source-${i}`);
     const msgs = fanoutMessages(ids, 1000, NOW, (id) => item(id, 600));
