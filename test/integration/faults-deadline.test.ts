@@ -48,6 +48,8 @@ describe('a run with more slow sources than time', () => {
       expect(byId[id].last_error).toBeNull();
       expect(byId[id].due_since).toBe(T0.toISOString());
     }
+    // Never more than six connections at once (the Workers limit), and all six were used.
+    expect((await fx.stats()).maxOpen).toBe(6);
     // Sources cut in flight by the window were asked; those never started were not.
     const asked = new Set((await fx.log()).map((r) => r.path.split('/').pop()));
     expect(SILENT.filter((id) => !asked.has(id)).every((id) => deferred.includes(id))).toBe(true);

@@ -23,7 +23,8 @@
  *                             in UTF-16LE with a BOM)
  *   PUT  /__feed/<name>       set the body of /dyn/<name> (Content-Type header is kept)
  *   GET  /__log               requests seen so far: [{path, inm, ims, ua, status, closed, at}]
- *   GET  /__stats             bytes written by /fault/huge responses, per path
+ *   GET  /__stats             bytes written by /fault/huge responses, per path, and the most
+ *                             requests this scope ever had open at once (maxOpen)
  *   GET  /__side              {origin, up}: a second listener serving the same routes, which
  *   POST /__side?up=0|1       can be closed (connection refused) and opened again on its port
  *   POST /__reset             forget the log, dynamic and generated feeds, fault mode and stats
@@ -126,10 +127,12 @@ interface Scope {
   faults: boolean;
   hits: Map<string, number>;
   hugeBytes: Record<string, number>;
+  open: number;
+  maxOpen: number;
 }
 
 function newScope(log: LoggedRequest[] = []): Scope {
-  return { log, dynamic: new Map(), offsets: new Map(), faults: false, hits: new Map(), hugeBytes: {} };
+  return { log, dynamic: new Map(), offsets: new Map(), faults: false, hits: new Map(), hugeBytes: {}, open: 0, maxOpen: 0 };
 }
 
 export async function startFixtureServer(opts: { root: string; routes?: Route[]; port?: number }): Promise<FixtureServer> {
@@ -301,11 +304,16 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
     };
     const internal = url.pathname.startsWith('/__');
     open.add(res);
+    if (!internal) {
+      scope.open++;
+      scope.maxOpen = Math.max(scope.maxOpen, scope.open);
+    }
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
     res.on('close', () => {
       open.delete(res);
+      if (!internal) scope.open--;
       if (!res.writableFinished) {
         entry.closed = true;
         entry.status = res.headersSent ? res.statusCode : 0;
@@ -321,7 +329,7 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
       }
       if (p === '/__stats') {
         res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify({ hugeBytes: scope.hugeBytes }));
+        res.end(JSON.stringify({ hugeBytes: scope.hugeBytes, maxOpen: scope.maxOpen }));
         return;
       }
       if (p === '/__reset' && req.method === 'POST') {
@@ -331,6 +339,7 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
         scope.hits.clear();
         scope.faults = false;
         scope.hugeBytes = {};
+        scope.maxOpen = scope.open;
         res.end('ok');
         return;
       }

@@ -108,7 +108,7 @@ export function fixtureScope(name: string) {
     async log(): Promise<LoggedRequest[]> {
       return (await control('/log')).json();
     },
-    async stats(): Promise<{ hugeBytes: Record<string, number> }> {
+    async stats(): Promise<{ hugeBytes: Record<string, number>; maxOpen: number }> {
       return (await control('/stats')).json();
     },
     /** The second listener (same routes, own port), optionally opened or closed first. */
