@@ -25,6 +25,8 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: { ADMIN_TOKEN: 'test-admin-token', ALLOW_PRIVATE_SOURCES: 'true', VIEW_MEMO_SECONDS: '0' },
+              // The optional fan-out producer (see README "Fan-out"); test/integration/fairness-fanout.test.ts drives it.
+              queueProducers: { FETCH_QUEUE: 'marquee-fetch' },
             },
           }),
         ],

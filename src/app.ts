@@ -8,8 +8,9 @@
  *   GET  /feed.json        JSON Feed 1.1, same entries, with the `_marquee` extension
  *   GET  /stories.json     related-story groups, newest first
  *   GET  /sources.opml     OPML 2.0 of the source list
- *   GET  /healthz          liveness plus a one-line summary of source health
- *   GET  /admin/sources    sources with their health               (Bearer token)
+ *   GET  /healthz          liveness plus "n healthy, n failing, n paused"
+ *   GET  /admin/sources    sources with their health: last fetch, status, last success,
+ *                          failures, next due, last error, validators, entries (Bearer token)
  *   PUT  /admin/sources    replace the source list (JSON or OPML)  (Bearer token)
  *   POST /admin/sources/:id/resume   un-pause a paused source      (Bearer token)
  *   POST /admin/refresh    run the ingest now (?source=<id>)       (Bearer token)
@@ -28,10 +29,11 @@
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { loadConfig, type Config, type Env } from './config';
-import { describeSource, freshState, healthCounts } from './health';
+import { describeSource, freshState, healthCounts, withDefaults } from './health';
 import type { Source } from './model';
 import { QueryError, isDefaultQuery, parseListQuery, selectEntries, selectStories, type ListQuery } from './query';
 import { refresh, UnknownSourceError } from './refresh';
+import { notDueReason } from './schedule';
 import { EMPTY_CATALOG, bodyKeysOf, indexCatalog, renderEntryPage, renderHomePage, renderStoryPage, type CatalogIndex, type FeedFormat } from './render/index';
 import { renderOpml } from './render/opml';
 import { DEFAULT_SOURCES, SourceListError, sourcesFromJson, sourcesFromOpml } from './sources';
@@ -259,14 +261,21 @@ export function createApp() {
   });
 
   app.get('/healthz', async (c) => {
-    const health = await c.var.store.getHealth();
-    const states = Object.values(health?.sources ?? {});
+    const { store, config } = c.var;
+    const [health, rec] = await Promise.all([store.getHealth(), store.getSources()]);
+    // Count the configured sources (a source not fetched yet has no health record).
+    const states = (rec?.sources ?? DEFAULT_SOURCES).map((s) => stateFor(s, health, config));
     const counts = healthCounts(states);
+    const overdue = states.filter((s) => s.dueSince).length;
+    const queued = states.filter((s) => s.queuedAt).length;
     return c.json({
       ok: true,
       summary: `${counts.healthy} healthy, ${counts.failing} failing, ${counts.paused} paused${counts.new ? `, ${counts.new} not fetched yet` : ''}`,
-      sources: counts,
-      last_run: health?.lastRun ? { finished_at: health.lastRun.finishedAt, trigger: health.lastRun.trigger, new_entries: health.lastRun.newEntries, failed: health.lastRun.failed } : null,
+      sources: { ...counts, overdue, queued },
+      last_run: health?.lastRun ? {
+        finished_at: health.lastRun.finishedAt, trigger: health.lastRun.trigger, new_entries: health.lastRun.newEntries,
+        failed: health.lastRun.failed, deferred: health.lastRun.sourcesDeferred, deadline_hit: health.lastRun.deadlineHit,
+      } : null,
     }, 200, { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' });
   });
 
@@ -294,16 +303,17 @@ export function createApp() {
     const counts = new Map<string, number>();
     for (const e of idx.entries) counts.set(e.sourceId, (counts.get(e.sourceId) ?? 0) + 1);
     const now = new Date();
-    const list = sources.map((s) => {
-      const st = health?.sources[s.id];
-      const state = st && st.configuredUrl === s.url ? st : freshState(s, config);
-      return describeSource(s, state, counts.get(s.id) ?? 0, now, config);
-    });
+    const states = sources.map((s) => stateFor(s, health, config));
     return c.json({
-      sources: list,
-      summary: healthCounts(list.map((s) => (health?.sources[s.id] && health.sources[s.id].configuredUrl === s.url ? health.sources[s.id] : freshState(s, config)))),
+      sources: sources.map((s, i) => describeSource(s, states[i], counts.get(s.id) ?? 0, now, config)),
+      summary: healthCounts(states),
       list_updated_at: rec?.updatedAt ?? null,
       using_defaults: !rec,
+      // Fetch timestamps of unchanged sources are persisted with the next write or heartbeat,
+      // so last_fetch_at can be older than the real last fetch by up to this much.
+      health_saved_at: health?.savedAt ?? null,
+      heartbeat_minutes: config.healthHeartbeatMinutes,
+      pending_fanout_batches: health?.pendingBatches?.length ?? 0,
       last_run: health?.lastRun ?? null,
     });
   });
@@ -344,17 +354,29 @@ export function createApp() {
     const health = await store.getHealth();
     const st = health?.sources[id];
     if (!health || !st) throw jsonError(404, 'UNKNOWN_SOURCE', `no health record for source "${id}"`);
-    health.sources[id] = { ...st, paused: false, consecutiveFailures: 0, firstFailureAt: null, notBefore: null };
-    await store.putHealth({ savedAt: new Date().toISOString(), sources: health.sources, lastRun: health.lastRun });
-    return c.json({ ok: true, id, status: 'resumed', interval_minutes: config.cronIntervalMinutes });
+    const now = new Date();
+    // Counters reset, and due at the next run (first in line) rather than at its next slot.
+    health.sources[id] = { ...withDefaults(st), paused: false, consecutiveFailures: 0, firstFailureAt: null, notBefore: null, dueSince: now.toISOString() };
+    await store.putHealth({ savedAt: now.toISOString(), sources: health.sources, lastRun: health.lastRun, pendingBatches: health.pendingBatches ?? [] });
+    return c.json({ ok: true, id, status: 'resumed', interval_minutes: health.sources[id].intervalMinutes, cron_interval_minutes: config.cronIntervalMinutes });
   });
 
+  // Counts every active source as due whatever its interval, but conditional requests,
+  // Retry-After and failure backoff still apply, and so does the subrequest budget.
   app.post('/admin/refresh', async (c) => {
     const { store, config } = c.var;
     const only = c.req.query('source') || undefined;
+    const now = new Date();
     try {
-      const summary = await refresh({ store, fetch: (input, init) => fetch(input, init), config, clock: () => Date.now() }, new Date(), { trigger: 'manual', only });
+      const summary = await refresh({ store, fetch: (input, init) => fetch(input, init), config, clock: () => Date.now() }, now, { trigger: 'manual', only });
       resetMemo();
+      if (only && summary.sourcesFetched === 0) {
+        // Say why the one source asked for was not fetched (paused, backoff, Retry-After, queued).
+        const health = await store.getHealth();
+        const st = health?.sources[only];
+        const reason = st ? notDueReason(withDefaults(st), now, config, true) : null;
+        return c.json({ ...summary, skipped: { source: only, reason: reason ?? (summary.sourcesDeferred ? (summary.deadlineHit ? 'deadline' : 'budget') : null), not_before: st?.notBefore ?? null } });
+      }
       return c.json(summary);
     } catch (err) {
       if (err instanceof UnknownSourceError) throw jsonError(404, 'UNKNOWN_SOURCE', err.message);
@@ -363,6 +385,12 @@ export function createApp() {
   });
 
   return app;
+}
+
+/** A source's polling state as last recorded, or a fresh one when it has none (or its URL changed). */
+function stateFor(source: Source, health: HealthRecord | null, cfg: Config) {
+  const st = health?.sources[source.id];
+  return st && st.configuredUrl === source.url ? withDefaults(st) : freshState(source, cfg);
 }
 
 /** Compare secrets without leaking their length or content through timing. */

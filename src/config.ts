@@ -7,6 +7,8 @@
 
 export interface Env {
   MARQUEE_KV: KVNamespace;
+  /** Optional Queue producer binding; when present, due sources beyond one run's budget fan out to queue consumers. */
+  FETCH_QUEUE?: Queue<unknown>;
   ADMIN_TOKEN?: string;
   ALLOW_PRIVATE_SOURCES?: string;
   PUBLIC_URL?: string;
@@ -20,6 +22,7 @@ export interface Env {
   FETCH_CONCURRENCY?: string;
   FETCH_PER_HOST?: string;
   SUBREQUEST_BUDGET?: string;
+  FANOUT_BATCH_SIZE?: string;
   MIN_INTERVAL_MINUTES?: string;
   MAX_INTERVAL_MINUTES?: string;
   MAX_BACKOFF_MINUTES?: string;
@@ -48,6 +51,8 @@ export interface Config {
   fetchPerHost: number;
   /** Fetches allowed per invocation (50 on the free plan, 1,000 on paid). */
   subrequestBudget: number;
+  /** Sources per queue message when fanning out; each consumer invocation fetches one message's worth. */
+  fanoutBatchSize: number;
   minIntervalMinutes: number;
   maxIntervalMinutes: number;
   maxBackoffMinutes: number;
@@ -89,6 +94,7 @@ export function loadConfig(env: Env): Config {
   const cron = int(env, 'CRON_INTERVAL_MINUTES', 15, 1, 1440);
   const minInterval = int(env, 'MIN_INTERVAL_MINUTES', cron, 1, 10080);
   const maxInterval = int(env, 'MAX_INTERVAL_MINUTES', 1440, minInterval, 10080);
+  const budget = int(env, 'SUBREQUEST_BUDGET', 50, 1, 10_000);
   let publicUrl: string | null = null;
   if (env.PUBLIC_URL) {
     try {
@@ -111,7 +117,11 @@ export function loadConfig(env: Env): Config {
     // Workers allow 6 simultaneous open connections per invocation.
     fetchConcurrency: int(env, 'FETCH_CONCURRENCY', 6, 1, 6),
     fetchPerHost: int(env, 'FETCH_PER_HOST', 2, 1, 6),
-    subrequestBudget: int(env, 'SUBREQUEST_BUDGET', 50, 1, 10_000),
+    subrequestBudget: budget,
+    // A consumer invocation has the same subrequest limit as the cron, so a batch never exceeds it.
+    // 25 by default keeps a batch's inbox within KV's 25 MiB value limit even on a cold start
+    // (25 sources x 50 new entries x ~6 KB of HTML and metadata is about 7.5 MB).
+    fanoutBatchSize: int(env, 'FANOUT_BATCH_SIZE', Math.min(budget, 25), 1, budget),
     minIntervalMinutes: minInterval,
     maxIntervalMinutes: maxInterval,
     maxBackoffMinutes: int(env, 'MAX_BACKOFF_MINUTES', 24 * 60, 1, 10080),

@@ -2,16 +2,22 @@
  * The fetch stage, and the only module that uses the network. One call
  * fetches one feed politely and safely:
  *
+ * - a User-Agent naming Marquee and its project URL;
  * - conditional GET with the ETag and Last-Modified we hold (both are sent:
- *   RFC 9110 §13.1.1/§13.1.3 let a server change either without the other);
+ *   RFC 9110 §13.1.1/§13.1.3 let a server change either without the other,
+ *   and a server that evaluates If-None-Match ignores If-Modified-Since);
  * - redirects followed by hand (at most `maxRedirects`), each hop checked
  *   against the URL policy, and a permanent (301/308) target reported so the
  *   orchestrator can adopt it once it has been seen often enough;
- * - a timeout covering headers and body, cut short by the run's deadline;
- * - the body read as a stream and abandoned as soon as it passes `maxBodyBytes`;
- * - Retry-After, Cache-Control max-age and Expires read off the response.
+ * - one timer covering headers and body: the per-request timeout, cut short
+ *   by the run's deadline (the two fail with different codes, because running
+ *   out of run time is not the source's fault);
+ * - the body read as a stream and abandoned as soon as it passes `maxBodyBytes`
+ *   (Content-Length is checked first when the server declares one);
+ * - Retry-After, Cache-Control max-age (less Age) and Expires read off the response.
  *
- * The fetch function itself is injected, so tests can count requests.
+ * The fetch function itself is injected, so tests can count requests and the
+ * benchmark can run this in Node.
  */
 import { FeedError } from './errors';
 
@@ -26,6 +32,11 @@ export interface FetchOptions {
   allowPrivate: boolean;
   userAgent: string;
   now: Date;
+  /**
+   * Milliseconds left before the run's deadline. When it is shorter than `timeoutMs` and runs
+   * out, the fetch fails with DEADLINE instead of TIMEOUT.
+   */
+  deadlineMs?: number;
   /** Called before every request (redirect hops included); false means the run's subrequest budget is spent. */
   acquireSubrequest?: () => boolean;
 }
@@ -43,6 +54,8 @@ export interface FetchOk {
   /** Seconds of freshness the server granted (Cache-Control max-age or Expires). */
   freshnessSeconds: number | null;
   requests: number;
+  /** True when the request carried If-None-Match or If-Modified-Since. */
+  conditional: boolean;
 }
 
 export interface FetchNotModified {
@@ -54,6 +67,7 @@ export interface FetchNotModified {
   permanentRedirect: string | null;
   freshnessSeconds: number | null;
   requests: number;
+  conditional: boolean;
 }
 
 export type FetchOutcome = FetchOk | FetchNotModified;
@@ -67,29 +81,62 @@ const CONNECT_RETRY_DELAY_MS = 300;
 
 // ---- URL policy -----------------------------------------------------------
 
-function ipv4Private(host: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19)) || a >= 224;
+/** IPv4 ranges that are not the public internet (RFC 6890 special-purpose registry). */
+function ipv4NotPublic(a: number, b: number, c: number): boolean {
+  return a === 0 || a === 10 || a === 127 || // "this network", private, loopback
+    (a === 100 && b >= 64 && b <= 127) || // shared address space (CGNAT), RFC 6598
+    (a === 169 && b === 254) || // link-local
+    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || // private, RFC 1918
+    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments, TEST-NET-1
+    (a === 198 && (b === 18 || b === 19)) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || // benchmarking, TEST-NET-2/3
+    a >= 224; // multicast, reserved, broadcast
 }
 
-function ipv6Private(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (!h.includes(':')) return false;
-  if (h === '::' || h === '::1') return true;
-  if (/^f[cd]/.test(h) || /^fe[89ab]/.test(h)) return true; // unique local, link-local
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-  return mapped ? ipv4Private(mapped[1]) : false;
+function ipv4Parts(host: string): [number, number, number, number] | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])] : null;
+}
+
+/** Expand an IPv6 literal (as the URL parser serializes it) into eight 16-bit groups. */
+function ipv6Groups(h: string): number[] | null {
+  const [head, tail, ...rest] = h.split('::');
+  if (rest.length) return null;
+  const parse = (part: string) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const a = parse(head);
+  const b = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? a : [...a, ...new Array(8 - a.length - b.length).fill(0), ...b];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+function ipv6NotPublic(host: string): boolean {
+  const g = ipv6Groups(host.replace(/^\[|\]$/g, '').toLowerCase());
+  if (!g) return false;
+  if (g.slice(0, 7).every((x) => x === 0) && g[7] <= 1) return true; // :: and ::1
+  if ((g[0] & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
+  if ((g[0] & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
+  if ((g[0] & 0xff00) === 0xff00) return true; // multicast
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return true; // documentation
+  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d):
+  // the URL parser writes the IPv4 part in hex, so judge the embedded address.
+  const mapped = g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0);
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0);
+  if (mapped || nat64) return ipv4NotPublic(g[6] >> 8, g[6] & 0xff, g[7] >> 8);
+  return false;
 }
 
 /**
  * Why a URL may not be fetched, or null if it may. Only http(s), no
  * credentials, and (unless allowed) no loopback, private, link-local or
- * `.local`/`.internal` hosts. Workers cannot resolve DNS first, so a public
- * name pointing at a private address is not caught here; Cloudflare's edge
- * refuses those connections itself.
+ * otherwise non-public address, and no name that only resolves inside a
+ * network (`localhost`, `.local`, `.internal`, `.home.arpa`, single labels).
+ * The WHATWG URL parser has already turned decimal, octal and hex IPv4 forms
+ * into dotted quads, so `http://2130706433/` is judged as 127.0.0.1.
+ *
+ * Names are judged as written: Workers cannot resolve DNS before connecting,
+ * so a public name that resolves to a private address is not caught here.
+ * Deployed, subrequests leave from Cloudflare's network, where such an
+ * address leads nowhere of ours; the check matters most where it does
+ * (`wrangler dev` on a machine with services on loopback).
  */
 export function urlPolicyViolation(raw: string, allowPrivate: boolean): string | null {
   let u: URL;
@@ -101,10 +148,12 @@ export function urlPolicyViolation(raw: string, allowPrivate: boolean): string |
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `scheme ${u.protocol} is not http(s)`;
   if (u.username || u.password) return 'credentials in URLs are not accepted';
   if (allowPrivate) return null;
-  const host = u.hostname.toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') ||
-    ipv4Private(host) || ipv6Private(host) || !host.includes('.') && !host.includes(':')) {
-    return `host ${host} is loopback, private or link-local (set ALLOW_PRIVATE_SOURCES=true for local development)`;
+  const host = u.hostname.toLowerCase().replace(/\.+$/, '');
+  const v4 = ipv4Parts(host);
+  const internalName = host === 'localhost' || /\.(localhost|local|internal|intranet|lan|home\.arpa)$/.test(host) ||
+    (!v4 && !host.includes(':') && !host.includes('.'));
+  if (internalName || (v4 && ipv4NotPublic(v4[0], v4[1], v4[2])) || ipv6NotPublic(host)) {
+    return `host ${host} is loopback, private, link-local or not public (set ALLOW_PRIVATE_SOURCES=true for local development)`;
   }
   return null;
 }
@@ -120,51 +169,69 @@ export function parseRetryAfter(value: string | null, now: Date): number | null 
   return Number.isNaN(t) ? null : Math.max(0, Math.round((t - now.getTime()) / 1000));
 }
 
-/** Freshness lifetime from Cache-Control max-age, else Expires - Date (RFC 9111 §4.2.1). */
+/**
+ * Seconds the response stays fresh: Cache-Control max-age, else Expires - Date (RFC 9111
+ * §4.2.1), less the Age a cache in front of the publisher already spent (§4.2.3). `no-store`
+ * and `no-cache` mean zero. Null when the server says nothing.
+ */
 export function freshnessSeconds(headers: Headers, now: Date): number | null {
   const cc = headers.get('cache-control');
+  const age = Number(headers.get('age'));
+  const spent = Number.isFinite(age) && age > 0 ? age : 0;
   if (cc) {
     if (/(?:^|,)\s*(?:no-store|no-cache)\b/i.test(cc)) return 0;
     const m = /(?:^|,)\s*max-age\s*=\s*"?(\d+)/i.exec(cc);
-    if (m) return Number(m[1]);
+    if (m) return Math.max(0, Number(m[1]) - spent);
   }
   const exp = headers.get('expires');
   if (exp) {
     const t = Date.parse(exp);
+    // §5.3: an invalid Expires (such as "0") means already expired.
     if (Number.isNaN(t)) return 0;
     const date = Date.parse(headers.get('date') ?? '');
     const base = Number.isNaN(date) ? now.getTime() : date;
-    return Math.max(0, Math.round((t - base) / 1000));
+    return Math.max(0, Math.round((t - base) / 1000) - spent);
   }
   return null;
 }
 
 // ---- the fetch ------------------------------------------------------------
 
+/**
+ * Read the body, giving up the moment it passes `max` bytes or the signal fires. Each read is
+ * raced against the signal, so a server that sends headers and then stalls cannot hold the
+ * read past the timeout in any runtime; cancelling the reader closes the connection.
+ */
 async function readCapped(res: Response, max: number, signal: AbortSignal): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
+  if (res.headers.has('content-length') && Number.isFinite(declared) && declared > max) {
     await res.body?.cancel().catch(() => {});
-    throw new FetchFailure('TOO_LARGE', 'fetch', `Content-Length ${declared} exceeds the ${max}-byte limit`);
+    throw new FetchFailure('TOO_LARGE', 'fetch', `Content-Length ${declared} exceeds the ${max}-byte limit; not read`);
   }
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {}); // observed below; keep an unraced rejection from being reported
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
-      if (signal.aborted) throw signal.reason;
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), aborted]);
       if (done) break;
       total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => {});
-        throw new FetchFailure('TOO_LARGE', 'fetch', `body passed the ${max}-byte limit; stopped reading`);
-      }
+      if (total > max) throw new FetchFailure('TOO_LARGE', 'fetch', `body passed the ${max}-byte limit; stopped reading`);
       chunks.push(value);
     }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
   } finally {
-    reader.releaseLock?.();
+    signal.removeEventListener('abort', onAbort);
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
@@ -194,7 +261,13 @@ function statusError(status: number, retryAfter: number | null, url: string): Fe
 
 export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOptions): Promise<FetchOutcome> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new FetchFailure('TIMEOUT', 'fetch', `no complete response within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+  const byDeadline = opts.deadlineMs !== undefined && opts.deadlineMs < opts.timeoutMs;
+  const limitMs = Math.max(0, byDeadline ? opts.deadlineMs! : opts.timeoutMs);
+  const reason = byDeadline
+    ? new FetchFailure('DEADLINE', 'fetch', `the run's deadline came before a complete response (${limitMs} ms left)`)
+    : new FetchFailure('TIMEOUT', 'fetch', `no complete response within ${opts.timeoutMs} ms`);
+  const timer = setTimeout(() => controller.abort(reason), limitMs);
+  const conditional = Boolean(opts.etag || opts.lastModified);
   let current = url;
   let requests = 0;
   let permanentRedirect: string | null = null;
@@ -249,7 +322,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
         return {
           kind: 'not-modified', status: 304, etag: res.headers.get('etag') ?? opts.etag,
           lastModified: res.headers.get('last-modified') ?? opts.lastModified, finalUrl: current, permanentRedirect,
-          freshnessSeconds: fresh, requests,
+          freshnessSeconds: fresh, requests, conditional,
         };
       }
       if (res.status < 200 || res.status >= 300) {
@@ -260,6 +333,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
       return {
         kind: 'ok', status: res.status, body, contentType: res.headers.get('content-type'), etag: res.headers.get('etag'),
         lastModified: res.headers.get('last-modified'), finalUrl: current, permanentRedirect, freshnessSeconds: fresh, requests,
+        conditional,
       };
     }
   } catch (err) {

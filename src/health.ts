@@ -1,14 +1,20 @@
 /**
  * Source health, pure: the state transitions after each kind of fetch result,
- * and the summaries /healthz and /admin/sources show. Each transition returns
+ * and the summaries /healthz and /admin/sources show. Each transition says
  * whether it changed something worth a KV write ("hard") or only timestamps
  * and validators that can wait for the next write ("soft"), which is how a
  * run where nothing changed ends with zero writes.
+ *
+ * Hard: a failure (backoff, Retry-After, pause), a recovery, new entries,
+ * feed metadata, a validator learned for the first time or changed together
+ * with the body, a longer interval, a permanent redirect being counted,
+ * leaving or entering the "deferred"/"queued" states. Soft: fetch timestamps,
+ * a validator that rotated over an identical body, a shorter interval.
  */
 import type { Config } from './config';
 import type { FeedError } from './errors';
 import type { Source, SourceState } from './model';
-import { backoffMinutes, chooseInterval, nextDueAt } from './schedule';
+import { backoffMinutes, chooseInterval, nextDueAt, overdueSince } from './schedule';
 
 const DAY = 86_400_000;
 /** Longest Retry-After we honour; a server asking for more is treated as asking for a week. */
@@ -30,7 +36,10 @@ export function freshState(source: Source, cfg: Config): SourceState {
     firstFailureAt: null,
     lastError: null,
     notBefore: null,
+    dueSince: null,
+    queuedAt: null,
     intervalMinutes: chooseInterval(null, null, cfg),
+    freshnessSeconds: null,
     feedTtlMinutes: null,
     itemsInFeed: null,
     skipHours: [],
@@ -41,6 +50,11 @@ export function freshState(source: Source, cfg: Config): SourceState {
     feedLink: null,
     language: null,
   };
+}
+
+/** A state read from an older health record, with the fields added since filled in. */
+export function withDefaults(s: SourceState): SourceState {
+  return { ...s, dueSince: s.dueSince ?? null, queuedAt: s.queuedAt ?? null, freshnessSeconds: s.freshnessSeconds ?? null };
 }
 
 export interface Transition {
@@ -76,21 +90,26 @@ export interface SuccessInfo {
 export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: Config): Transition {
   const at = now.toISOString();
   const s: SourceState = { ...prev, lastFetchAt: at, lastStatus: info.status, lastSuccessAt: at };
-  let hard = prev.consecutiveFailures > 0 || prev.lastError !== null || prev.notBefore !== null;
+  // A recovery resets the counters (and is worth a write); so is leaving the deferred or queued state.
+  let hard = prev.consecutiveFailures > 0 || prev.lastError !== null || prev.notBefore !== null || !!prev.dueSince || !!prev.queuedAt;
   s.consecutiveFailures = 0;
   s.firstFailureAt = null;
   s.lastError = null;
   s.notBefore = null;
-  // Validators: learning one we did not have is worth a write (it turns future fetches into
-  // 304s); a changed validator on an unchanged body is not (servers that rotate ETags would
-  // otherwise cost a write per fetch), so it is kept softly.
+  s.dueSince = null;
+  s.queuedAt = null;
+  // Validators. Learning one we did not have turns future fetches into 304s: worth a write. A new
+  // validator that came with a new body is a real revision, also worth a write (otherwise every
+  // poll until the next write would send a stale validator and get the whole body back). A
+  // validator that changed over an identical body (load-balanced servers with per-node ETags) is
+  // kept softly, or such servers would cost a write per poll.
   if (info.etag !== prev.etag) {
     s.etag = info.etag;
-    if (!prev.etag && info.etag) hard = true;
+    if (info.etag && (!prev.etag || info.parsed)) hard = true;
   }
   if (info.lastModified !== prev.lastModified) {
     s.lastModified = info.lastModified;
-    if (!prev.lastModified && info.lastModified) hard = true;
+    if (info.lastModified && (!prev.lastModified || info.parsed)) hard = true;
   }
   if (info.parsed) {
     const p = info.parsed;
@@ -109,9 +128,17 @@ export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: 
     if (!same([prev.feedTtlMinutes, prev.skipHours, prev.skipDays, prev.feedTitle, prev.feedLink, prev.language, prev.itemsInFeed],
       [s.feedTtlMinutes, s.skipHours, s.skipDays, s.feedTitle, s.feedLink, s.language, s.itemsInFeed])) hard = true;
   }
-  s.intervalMinutes = chooseInterval(s.feedTtlMinutes, info.freshnessSeconds, cfg);
-  if (s.intervalMinutes !== prev.intervalMinutes) hard = true;
-  // Permanent redirects: adopt the new URL once it has been seen `redirectUpdateAfter` runs in a row.
+  // RFC 9111 §4.3.4: a 304 freshens the stored response with the headers it carries; one that
+  // carries no freshness information leaves the earlier lifetime in place.
+  s.freshnessSeconds = info.freshnessSeconds ?? (info.status === 304 ? prev.freshnessSeconds ?? null : null);
+  s.intervalMinutes = chooseInterval(s.feedTtlMinutes, s.freshnessSeconds, cfg);
+  // A longer interval is the publisher asking us to slow down: written at once. A shorter one
+  // rides along with the next write, so a server whose Expires moves with the clock does not
+  // cost a write per poll.
+  if (s.intervalMinutes > prev.intervalMinutes) hard = true;
+  // Permanent redirects: adopt the new URL once it has been seen `redirectUpdateAfter` polls in a
+  // row; a temporary redirect anywhere on the chain resets the count and never moves the feed.
+  // (Feedbin waits much longer, 576 sightings in 72 hours: feedbin/crawler app/redirect_cache.rb.)
   if (info.permanentRedirect && info.permanentRedirect !== s.url) {
     const count = prev.redirect?.url === info.permanentRedirect ? prev.redirect.count + 1 : 1;
     if (count >= cfg.redirectUpdateAfter) {
@@ -132,9 +159,11 @@ export function onFailure(prev: SourceState, err: FeedError, now: Date, cfg: Con
   const at = now.toISOString();
   const failures = prev.consecutiveFailures + 1;
   const firstFailureAt = prev.firstFailureAt ?? at;
-  let waitMs = backoffMinutes(failures, prev.id, cfg) * 60_000;
+  let waitMs = backoffMinutes(failures, prev.id, prev.intervalMinutes, cfg) * 60_000;
+  // RFC 9110 §10.2.3: Retry-After on 429/503 says how long to wait; never retry sooner than that.
   if (err.retryAfterSeconds !== null) waitMs = Math.max(waitMs, Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_S) * 1000);
-  // 410 Gone is the publisher saying the feed will not come back: pause at once.
+  // DIFF: 410 Gone pauses at once. RFC 9110 §15.5.11: the resource is gone and the condition is
+  // likely to be permanent, so polling it again is pointless load on the publisher.
   const paused = err.code === 'GONE' || now.getTime() - Date.parse(firstFailureAt) >= cfg.pauseAfterDays * DAY;
   return {
     state: {
@@ -145,9 +174,25 @@ export function onFailure(prev: SourceState, err: FeedError, now: Date, cfg: Con
       firstFailureAt,
       lastError: err.toRecord(now),
       notBefore: new Date(now.getTime() + waitMs).toISOString(),
+      dueSince: null,
+      queuedAt: null,
       paused,
       // A failing fetch proves nothing about the body we hold; keep its hash and validators.
     },
+    hard: true,
+  };
+}
+
+/** Due, but left for a later run (budget or deadline): remember since when, so it goes first next time. */
+export function onDeferred(prev: SourceState, now: Date, cfg: Config): Transition {
+  if (prev.dueSince) return { state: prev, hard: false };
+  return { state: { ...prev, dueSince: new Date(overdueSince(prev, now, cfg)).toISOString() }, hard: true };
+}
+
+/** Handed to a queue consumer. It keeps `dueSince`, so if the consumer never reports back it is still the most overdue. */
+export function onQueued(prev: SourceState, now: Date, cfg: Config): Transition {
+  return {
+    state: { ...prev, queuedAt: now.toISOString(), dueSince: prev.dueSince ?? new Date(overdueSince(prev, now, cfg)).toISOString() },
     hard: true,
   };
 }
@@ -186,7 +231,13 @@ export function describeSource(source: Source, s: SourceState, entries: number, 
     last_error: s.lastError,
     next_due_at: nextDueAt(s, now, cfg),
     not_before: s.notBefore,
+    due_since: s.dueSince ?? null,
+    queued_at: s.queuedAt ?? null,
     interval_minutes: s.intervalMinutes,
+    feed_ttl_minutes: s.feedTtlMinutes,
+    server_freshness_seconds: s.freshnessSeconds ?? null,
+    skip_hours: s.skipHours,
+    skip_days: s.skipDays,
     etag: s.etag,
     last_modified: s.lastModified,
     pending_redirect: s.redirect,

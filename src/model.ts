@@ -45,8 +45,17 @@ export interface SourceState {
   lastError: ErrorRecord | null;
   /** Earliest time the next fetch may happen (backoff, Retry-After); null = follow the schedule. */
   notBefore: string | null;
+  /**
+   * Due since this time but not fetched yet: the subrequest budget or the run's deadline left
+   * it for a later run. Such a source is overdue, and the most overdue go first.
+   */
+  dueSince?: string | null;
+  /** Handed to a queue consumer at this time (fan-out); not planned again until its result is merged or the lease ends. */
+  queuedAt?: string | null;
   /** Polling interval in minutes chosen from <ttl>, Cache-Control, Expires, bounded by config. */
   intervalMinutes: number;
+  /** Freshness lifetime the server last granted (Cache-Control max-age or Expires), kept so a bare 304 does not forget it. */
+  freshnessSeconds?: number | null;
   /** The feed's own <ttl>, kept so a 304 can recompute the interval. */
   feedTtlMinutes: number | null;
   /** Items in the last parsed document (0 is allowed and reported, never a reason to delete). */

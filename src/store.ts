@@ -9,6 +9,8 @@
  *   groups:v1             dedupe/grouping state that is not derivable from the catalog
  *   bodies:v1:<hour>:<n>  sanitized HTML of entries first stored in that hour (append-only)
  *   views:v1              the default views, pre-rendered by the run that changed something
+ *   inbox:v1:<sent>:<n>   what one queue consumer fetched for one fan-out batch (optional fan-out);
+ *                         written once by that consumer, merged and deleted by the next cron run
  *
  * Never a key per entry: a run that stores new entries writes one catalog,
  * one groups record, one or two body parts, one views record and one health
@@ -16,6 +18,7 @@
  * `schema` so a later layout can migrate (see migrateRecord).
  */
 import type { Entry, Source, SourceState } from './model';
+import type { NormalizedEntry } from './normalize/index';
 
 export const KEYS = {
   sources: 'sources:v1',
@@ -24,6 +27,7 @@ export const KEYS = {
   groups: 'groups:v1',
   views: 'views:v1',
   bodyPrefix: 'bodies:v1:',
+  inboxPrefix: 'inbox:v1:',
 } as const;
 
 export const SCHEMA = 1;
@@ -41,6 +45,7 @@ export interface RunSummary {
   trigger: 'cron' | 'manual';
   startedAt: string;
   finishedAt: string;
+  /** From the start of the run until just before the health record is written (that one write excluded). */
   durationMs: number;
   sourcesTotal: number;
   sourcesDue: number;
@@ -63,8 +68,18 @@ export interface RunSummary {
   entriesStored: number;
   entriesExpired: number;
   subrequests: number;
+  /** Fetches sent with If-None-Match or If-Modified-Since. */
+  conditional: number;
+  /** Sources not due this run, by reason (schedule, interval, backoff, paused, skip-hours, queued). */
+  notDue: Partial<Record<string, number>>;
+  /** Fan-out: sources handed to queue consumers, in how many messages, and consumer results merged or given up on. */
+  sourcesQueued: number;
+  batchesQueued: number;
+  batchesMerged: number;
+  batchesExpired: number;
   kvReads: number;
   kvWrites: number;
+  kvDeletes: number;
   bytesFetched: number;
   deadlineHit: boolean;
   errors: Array<{ sourceId: string; code: string; message: string }>;
@@ -75,6 +90,36 @@ export interface HealthRecord {
   savedAt: string;
   sources: Record<string, SourceState>;
   lastRun: RunSummary | null;
+  /** Fan-out batches sent to queue consumers whose results have not been merged yet. */
+  pendingBatches?: PendingBatch[];
+}
+
+export interface PendingBatch {
+  key: string;
+  ids: string[];
+  sentAt: string;
+}
+
+/** One source's result, as a queue consumer reports it. */
+export interface InboxOutcome {
+  id: string;
+  /** The configured URL the consumer worked from; a result for a URL since replaced is dropped. */
+  configuredUrl: string;
+  kind: 'parsed' | 'not-modified' | 'unchanged-body' | 'failed' | 'deferred';
+  state: SourceState;
+  hard: boolean;
+  entries: NormalizedEntry[];
+  error: { code: string; message: string } | null;
+  requests: number;
+  conditional: boolean;
+  bytes: number;
+}
+
+export interface InboxRecord {
+  schema: number;
+  key: string;
+  fetchedAt: string;
+  outcomes: InboxOutcome[];
 }
 
 /** Source metadata as the catalog keeps it, so entries of a removed source still render. */
@@ -129,6 +174,7 @@ export const BASE_PLACEHOLDER = 'https://marquee.invalid';
 export interface KvStats {
   reads: number;
   writes: number;
+  deletes: number;
   bytesWritten: number;
 }
 
@@ -140,7 +186,7 @@ function migrateRecord<T extends { schema: number }>(key: string, rec: T | null)
 }
 
 export class Store {
-  readonly stats: KvStats = { reads: 0, writes: 0, bytesWritten: 0 };
+  readonly stats: KvStats = { reads: 0, writes: 0, deletes: 0, bytesWritten: 0 };
 
   constructor(private readonly kv: KVNamespace) {}
 
@@ -197,10 +243,30 @@ export class Store {
   getBodies(key: string): Promise<BodiesRecord | null> {
     return this.getJson<BodiesRecord>(key);
   }
+  /** A fan-out consumer's results. The consumer that owns a key is its only writer. */
+  getInbox(key: string): Promise<InboxRecord | null> {
+    return this.getJson<InboxRecord>(key);
+  }
+  /** Expires on its own (`ttlSeconds`) in case no cron run ever merges it. */
+  putInbox(rec: Omit<InboxRecord, 'schema'>, ttlSeconds: number): Promise<number> {
+    return this.putJson(rec.key, { schema: SCHEMA, ...rec }, Math.max(60, ttlSeconds));
+  }
+  /** Called by the cron run that merged it, after the health record naming it is written. */
+  async deleteInbox(key: string): Promise<void> {
+    if (!key.startsWith(KEYS.inboxPrefix)) throw new Error(`store: ${key} is not an inbox key`);
+    this.stats.deletes++;
+    await this.kv.delete(key);
+  }
+
   /** Body parts expire on their own a day after retention would drop their entries. */
   putBodies(key: string, rec: Omit<BodiesRecord, 'schema'>, ttlSeconds: number): Promise<number> {
     return this.putJson(key, { schema: SCHEMA, ...rec }, Math.max(60, ttlSeconds));
   }
+}
+
+/** The inbox key of fan-out batch `n` sent by the run at `sentAt`. */
+export function inboxKey(sentAt: Date, n: number): string {
+  return `${KEYS.inboxPrefix}${sentAt.toISOString()}:${n}`;
 }
 
 /** The body key for entries first stored in the hour of `at`, part `n`. */
