@@ -60,7 +60,7 @@ export interface RetentionResult {
  */
 export function applyRetention(entries: StoredEntry[], now: Date, days: number, maxEntries: number): RetentionResult {
   const cutoff = now.getTime() - days * 86_400_000;
-  const sorted = [...entries].sort((a, b) => Date.parse(b.firstSeen) - Date.parse(a.firstSeen) || (a.id < b.id ? -1 : 1));
+  const sorted = [...entries].sort((a, b) => (a.firstSeen < b.firstSeen ? 1 : a.firstSeen > b.firstSeen ? -1 : a.id < b.id ? -1 : 1));
   const kept: StoredEntry[] = [];
   const expired: StoredEntry[] = [];
   for (const e of sorted) {
@@ -78,7 +78,7 @@ export function applyRetention(entries: StoredEntry[], now: Date, days: number, 
       }
     }
     for (const list of orphansByPrimary.values()) {
-      list.sort((a, b) => Date.parse(a.published) - Date.parse(b.published) || (a.id < b.id ? -1 : 1));
+      list.sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
       const [head, ...rest] = list;
       head.dupOf = null;
       for (const r of rest) r.dupOf = head.id;
@@ -87,9 +87,14 @@ export function applyRetention(entries: StoredEntry[], now: Date, days: number, 
   return { kept, expired };
 }
 
-/** Newest first by published date, ties by id: the order of every entry list. */
+/**
+ * Newest first by published date, ties by id: the order of every entry list. Stored dates are
+ * all `Date.prototype.toISOString()` output (fixed width, UTC), so they compare as strings,
+ * which keeps sorting the whole catalog cheap.
+ */
 export function compareEntries(a: Pick<Entry, 'published' | 'id'>, b: Pick<Entry, 'published' | 'id'>): number {
-  return Date.parse(b.published) - Date.parse(a.published) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  if (a.published !== b.published) return a.published < b.published ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 /** The story table, derived from the entries' storyIds. Stories are ordered newest update first. */
@@ -104,7 +109,7 @@ export function buildStories(entries: StoredEntry[]): Map<string, Story> {
   }
   for (const [id, list] of members) {
     list.sort(compareEntries);
-    const first = list.reduce((m, e) => (Date.parse(e.published) < Date.parse(m.published) ? e : m), list[0]);
+    const first = list.reduce((m, e) => (e.published < m.published ? e : m), list[0]);
     stories.set(id, {
       id,
       title: storyTitle(list, first),
@@ -137,7 +142,7 @@ function storyTitle(list: StoredEntry[], first: StoredEntry): string {
     let s = 0;
     for (const w of ws) s += (df.get(w) ?? 1) - 1;
     const score = s / Math.sqrt(ws.size);
-    if (score > bestScore || (score === bestScore && Date.parse(e.published) < Date.parse(best.published))) {
+    if (score > bestScore || (score === bestScore && e.published < best.published)) {
       best = e;
       bestScore = score;
     }

@@ -32,8 +32,9 @@
  * text, a 32 x 16-bit MinHash of its vocabulary and a bottom-64 sketch of its
  * skeleton shingles, with their sizes, as strings of about 450 bytes.
  * Headlines and URLs come from the catalog itself. Candidates are found
- * through inverted indexes over skeleton shingles and headline words,
- * skipping keys common enough to be useless.
+ * through inverted indexes over headline words and LSH bands of the
+ * vocabulary MinHash, skipping keys common enough to be useless. Stored
+ * fingerprints are decoded only for entries that become candidates.
  */
 import { contentTokens, skeletonShingles, tokenId, words } from './features';
 import { fnv1a } from './hash';
@@ -138,9 +139,10 @@ export function skeletonOverlap(a: Fingerprint, b: Fingerprint): { shared: numbe
   return { shared: c * small.skelSize, containment: c };
 }
 
-function bands(sig: Uint16Array): number[] {
+/** LSH band keys (16 bands of 2 MinHash values), read straight from the stored hex signature. */
+function bands(sigHex: string): number[] {
   const out: number[] = [];
-  for (let b = 0; b < HASHES / 2; b++) out.push(((b << 27) ^ (sig[2 * b] << 11) ^ sig[2 * b + 1]) >>> 0);
+  for (let b = 0; b < HASHES / 2; b++) out.push((Math.imul(b + 1, 0x9e3779b1) ^ Number.parseInt(sigHex.slice(8 * b, 8 * b + 8), 16)) >>> 0);
   return out;
 }
 
@@ -186,20 +188,43 @@ export function sameText(a: Fingerprint, b: Fingerprint): boolean {
   return skel.containment >= DEDUPE_RULES.skeletonContainment && skel.shared >= DEDUPE_RULES.minSharedShingles;
 }
 
+type StoredFingerprint = DedupeState['fp'][string];
+
 interface Known {
   id: string;
   sourceId: string;
   primary: string;
   title: Set<number>;
-  /** headline + summary as lowercase word ids, for the sequence rule */
-  seq: number[];
+  /** headline + summary; its word sequence is computed only if the sequence rule needs it */
+  text: string;
+  seq?: number[];
   time: number;
-  fp: Fingerprint | null;
+  /** stored form, decoded on first use: most known entries are never a candidate */
+  raw: StoredFingerprint | null;
+  fp?: Fingerprint | null;
+}
+
+function encode(fp: Fingerprint): StoredFingerprint {
+  return [toHex(fp.sig), fp.size, fp.skel.map((h) => h.toString(36)).join(','), fp.skelSize];
+}
+
+function decode(raw: StoredFingerprint): Fingerprint {
+  return { sig: fromHex(raw[0]), size: raw[1], skel: raw[2] ? raw[2].split(',').map((x) => Number.parseInt(x, 36)) : [], skelSize: raw[3] };
+}
+
+function fingerprint(k: Known): Fingerprint | null {
+  if (k.fp === undefined) k.fp = k.raw ? decode(k.raw) : null;
+  return k.fp;
+}
+
+function sequence(k: Known): number[] {
+  if (!k.seq) k.seq = wordSequenceOf(k.text);
+  return k.seq;
 }
 
 /** Lowercase word ids of headline + summary, stop words included: they are the text's skeleton. */
-function wordSequence(title: string, summary: string): number[] {
-  return words(`${title} ${summary}`).slice(0, DEDUPE_RULES.sequenceMaxWords).map((w) => tokenId(w.toLowerCase()));
+function wordSequenceOf(text: string): number[] {
+  return words(text).slice(0, DEDUPE_RULES.sequenceMaxWords).map((w) => tokenId(w.toLowerCase()));
 }
 
 /** Longest common subsequence length over the longer sequence (dynamic programming, two rows). */
@@ -221,25 +246,20 @@ type Candidate = Pick<StoredEntry, 'id' | 'sourceId' | 'url' | 'title' | 'summar
 export class DuplicateIndex {
   private readonly byUrl = new Map<string, string>();
   private readonly known = new Map<string, Known>();
-  private readonly byShingle = new Map<number, Set<string>>();
   /** LSH over the vocabulary MinHash: 16 bands of 2 values (Mining of Massive Datasets, ch. 3). */
   private readonly byBand = new Map<number, Set<string>>();
   private readonly byTitleWord = new Map<number, Set<string>>();
 
   constructor(entries: Iterable<StoredEntry>, state: DedupeState | { v: number } | null) {
     const fps = state && state.v === 3 ? (state as DedupeState).fp : {};
-    for (const e of entries) {
-      const f = fps[e.id];
-      const fp = f ? { sig: fromHex(f[0]), size: f[1], skel: f[2] ? f[2].split(',').map((x) => Number.parseInt(x, 36)) : [], skelSize: f[3] } : null;
-      this.remember(e, fp);
-    }
+    for (const e of entries) this.remember(e, fps[e.id] ?? null);
   }
 
-  private remember(e: Candidate, fp: Fingerprint | null) {
+  private remember(e: Candidate, raw: StoredFingerprint | null, fp?: Fingerprint | null) {
     const key = urlMatchKey(e.url);
     if (key && !this.byUrl.has(key)) this.byUrl.set(key, e.dupOf ?? e.id);
     const title = new Set(contentTokens(e.title).map(tokenId));
-    this.known.set(e.id, { id: e.id, sourceId: e.sourceId, primary: e.dupOf ?? e.id, title, seq: wordSequence(e.title, e.summaryText), time: Date.parse(e.published), fp });
+    this.known.set(e.id, { id: e.id, sourceId: e.sourceId, primary: e.dupOf ?? e.id, title, text: `${e.title} ${e.summaryText}`, time: Date.parse(e.published), raw, fp });
     const post = (index: Map<number, Set<string>>, k: number) => {
       const set = index.get(k);
       if (!set) index.set(k, new Set([e.id]));
@@ -247,14 +267,11 @@ export class DuplicateIndex {
       else if (set.size <= DEDUPE_RULES.maxPosting) set.add(e.id);
     };
     for (const t of title) post(this.byTitleWord, t);
-    if (fp) {
-      for (const h of fp.skel) post(this.byShingle, h);
-      for (const b of bands(fp.sig)) post(this.byBand, b);
-    }
+    if (raw) for (const b of bands(raw[0])) post(this.byBand, b);
   }
 
-  /** Candidate entries sharing rare skeleton shingles or headline words, most shared first. */
-  private candidates(title: Set<number>, fp: Fingerprint | null): string[] {
+  /** Candidate entries sharing rare headline words or vocabulary LSH bands, most shared first. */
+  private candidates(title: Set<number>, sigHex: string | null): string[] {
     const score = new Map<string, number>();
     const bump = (index: Map<number, Set<string>>, keys: Iterable<number>) => {
       for (const k of keys) {
@@ -264,11 +281,10 @@ export class DuplicateIndex {
       }
     };
     bump(this.byTitleWord, title);
-    if (fp) {
-      bump(this.byShingle, fp.skel);
+    if (sigHex) {
       // A shared band is strong evidence on its own: count it twice.
-      bump(this.byBand, bands(fp.sig));
-      bump(this.byBand, bands(fp.sig));
+      bump(this.byBand, bands(sigHex));
+      bump(this.byBand, bands(sigHex));
     }
     return [...score].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 50).map(([id]) => id);
   }
@@ -281,21 +297,24 @@ export class DuplicateIndex {
 
     const title = new Set(contentTokens(e.title).map(tokenId));
     const fp = e.fullText ? fingerprintOf(e.fullText) : null;
-    const seq = wordSequence(e.title, e.summaryText);
+    const seq = wordSequenceOf(`${e.title} ${e.summaryText}`);
+    const sigHex = fp ? toHex(fp.sig) : null;
     const time = Date.parse(e.published);
-    for (const id of this.candidates(title, fp)) {
+    for (const id of this.candidates(title, sigHex)) {
       const k = this.known.get(id)!;
       if (k.sourceId === e.sourceId || k.id === e.id) continue;
       const primarySource = this.known.get(k.primary)?.sourceId;
       if (primarySource === e.sourceId) continue;
-      if (fp && k.fp) {
+      const kfp = fingerprint(k);
+      if (fp && kfp) {
         // Both texts are there: they decide, not the headlines.
-        if (sameText(fp, k.fp)) return { primaryId: k.primary, reason: 'text' };
+        if (sameText(fp, kfp)) return { primaryId: k.primary, reason: 'text' };
         continue;
       }
-      if (Math.min(seq.length, k.seq.length) >= DEDUPE_RULES.sequenceMinWords &&
-        Math.max(seq.length, k.seq.length) <= 1.5 * Math.min(seq.length, k.seq.length)) {
-        if (sequenceSimilarity(seq, k.seq) >= DEDUPE_RULES.sequenceSimilarity) return { primaryId: k.primary, reason: 'sequence' };
+      const kseq = sequence(k);
+      if (Math.min(seq.length, kseq.length) >= DEDUPE_RULES.sequenceMinWords &&
+        Math.max(seq.length, kseq.length) <= 1.5 * Math.min(seq.length, kseq.length)) {
+        if (sequenceSimilarity(seq, kseq) >= DEDUPE_RULES.sequenceSimilarity) return { primaryId: k.primary, reason: 'sequence' };
         continue;
       }
       const tj = jaccard(title, k.title);
@@ -309,7 +328,8 @@ export class DuplicateIndex {
 
   /** Record an entry (a primary, or a copy pointing at its primary) so later entries can match it. */
   add(e: Candidate): void {
-    this.remember(e, e.fullText ? fingerprintOf(e.fullText) : null);
+    const fp = e.fullText ? fingerprintOf(e.fullText) : null;
+    this.remember(e, fp ? encode(fp) : null, fp);
   }
 
   /** Drop entries that left the retention window (long-lived indexes, e.g. the benchmark). */
@@ -328,10 +348,7 @@ export class DuplicateIndex {
         }
       };
       drop(this.byTitleWord, k.title);
-      if (k.fp) {
-        drop(this.byShingle, k.fp.skel);
-        drop(this.byBand, bands(k.fp.sig));
-      }
+      if (k.raw) drop(this.byBand, bands(k.raw[0]));
     }
     for (const [key, id] of this.byUrl) if (gone.has(id)) this.byUrl.delete(key);
     // A key that was capped may hold fewer ids now but stays unused: it was common.
@@ -342,7 +359,7 @@ export class DuplicateIndex {
     const fp: DedupeState['fp'] = {};
     for (const id of retained) {
       const k = this.known.get(id);
-      if (k?.fp) fp[id] = [toHex(k.fp.sig), k.fp.size, k.fp.skel.map((h) => h.toString(36)).join(','), k.fp.skelSize];
+      if (k?.raw) fp[id] = k.raw;
     }
     return { v: 3, fp };
   }

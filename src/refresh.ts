@@ -48,7 +48,7 @@ import { EMPTY_CATALOG, bodyKeysOf, indexCatalog, renderEntryPage, renderHomePag
 import { planRun, queueLeaseMs } from './schedule';
 import { DEFAULT_SOURCES } from './sources';
 import {
-  BASE_PLACEHOLDER, BODY_PART_MAX_BYTES, bodyKey, inboxKey, type CatalogRecord, type InboxOutcome, type PendingBatch,
+  BASE_PLACEHOLDER, BODY_PART_APPEND_MAX_BYTES, BODY_PART_MAX_BYTES, bodyKey, inboxKey, type CatalogRecord, type InboxOutcome, type PendingBatch,
   type RunSummary, type SourceSnapshot, type Store, type StoredEntry,
 } from './store';
 
@@ -437,13 +437,15 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
       for (const e of updated) entryMap.set(e.id, stripBodies(e));
       summary.storiesTouched = touched.size;
 
-      // ---- bodies: append the new HTML to this hour's newest part ---------------
+      // ---- bodies: the new HTML goes into this hour's newest part while it is small, else a new one
       const withHtml = [...added, ...updated].filter((e) => e.summaryHtml || e.contentHtml);
       const parts = { ...catalog.bodyParts };
       const newBodies = new Map<string, [string, string]>();
       if (withHtml.length) {
         const hourPrefix = bodyKey(now, 0).slice(0, -2);
-        let part = Math.max(0, ...Object.keys(parts).filter((k) => k.startsWith(hourPrefix)).map((k) => Number(k.slice(hourPrefix.length + 1))));
+        const existing = Object.keys(parts).filter((k) => k.startsWith(hourPrefix)).map((k) => Number(k.slice(hourPrefix.length + 1)));
+        let part = existing.length ? Math.max(...existing) : 0;
+        if (parts[bodyKey(now, part)] !== undefined && parts[bodyKey(now, part)] >= BODY_PART_APPEND_MAX_BYTES) part++;
         let key = bodyKey(now, part);
         let current = parts[key] !== undefined ? (await store.getBodies(key))?.bodies ?? {} : {};
         let size = parts[key] ?? 0;
@@ -609,6 +611,16 @@ async function renderDefaultViews(store: Store, catalog: CatalogRecord, fresh: M
   const q = parseListQuery(new URLSearchParams());
   const page = selectEntries(idx.entries, q, idx.sources);
   const bodies = new Map(fresh);
+  // The first page mostly holds entries the previous views already carried: take their HTML
+  // from there instead of reading the (large) body parts they live in.
+  const missingBefore = page.entries.filter((e) => e.bodyKey && !bodies.has(e.id));
+  if (missingBefore.length) {
+    const previous = await store.getViews();
+    for (const e of missingBefore) {
+      const pair = previous?.bodies?.[e.id];
+      if (pair) bodies.set(e.id, pair);
+    }
+  }
   const missing = page.entries.filter((e) => e.bodyKey && !bodies.has(e.id));
   for (const key of bodyKeysOf(missing)) {
     const rec = await store.getBodies(key);
@@ -627,5 +639,6 @@ async function renderDefaultViews(store: Store, catalog: CatalogRecord, fresh: M
       stories: renderStoryPage(idx, storyPage, q, ctx),
       html: renderHomePage(idx, storyPage, q, ctx),
     },
+    bodies: Object.fromEntries(page.entries.flatMap((e) => (bodies.has(e.id) ? [[e.id, bodies.get(e.id)!]] : []))),
   });
 }

@@ -33,7 +33,13 @@ export const KEYS = {
 export const SCHEMA = 1;
 
 /** Body parts are split before they reach this size (KV allows 25 MiB per value). */
-export const BODY_PART_MAX_BYTES = 8 * 1024 * 1024;
+export const BODY_PART_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * A run appends to the hour's newest part only while that part is smaller than this; otherwise
+ * it starts a new one. Appending is a read-modify-write, so this bounds what a run that adds a
+ * few entries reads and rewrites (the first version rewrote up to 8 MB to add 25 entries).
+ */
+export const BODY_PART_APPEND_MAX_BYTES = 512 * 1024;
 
 export interface SourcesRecord {
   schema: number;
@@ -166,6 +172,11 @@ export interface ViewsRecord {
   lastModified: string;
   /** Pre-rendered bodies; absolute URLs start with BASE_PLACEHOLDER. */
   formats: Record<string, string>;
+  /**
+   * The HTML of the entries on the pre-rendered first page, so the next run can render it again
+   * without reading the body parts those entries live in (entry id -> [summary, content]).
+   */
+  bodies?: Record<string, [string, string]>;
 }
 
 /** Stand-in for the public origin in pre-rendered views, replaced per request origin. */
