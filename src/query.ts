@@ -37,7 +37,19 @@ export interface ListQuery {
   cursor: Cursor | null;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+/** RFC 3339 §5.6 date-time (a bare full-date is accepted as its midnight UTC; space for `T` per the §5.6 note). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):(\d{2})))?$/;
+
+/** Parse strictly: JavaScript's Date.parse rolls 2026-02-30 over to March 2, RFC 3339 does not. */
+function parseRfc3339(v: string): number {
+  const m = RFC3339.exec(v);
+  if (!m) return NaN;
+  const [y, mo, d, h = '0', mi = '0', sec = '0', oh = '0', om = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
+  const days = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > days) return NaN;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59 || Number(oh) > 23 || Number(om) > 59) return NaN;
+  return Date.parse(v.replace(' ', 'T'));
+}
 
 /** Source ids as schemas/sources.schema.json allows them. */
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -51,7 +63,7 @@ function parseTime(params: URLSearchParams, name: string): number | null {
   if (v === null || v === '') return null;
   // An unencoded `+` in a query string arrives as a space: `...T08:00:00 01:00` meant `+01:00`.
   v = v.replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:\d{2})$/, '$1+$2');
-  const t = RFC3339.test(v) ? Date.parse(v) : NaN;
+  const t = parseRfc3339(v);
   if (Number.isNaN(t)) throw new QueryError(name, `${name} must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z`);
   return t;
 }

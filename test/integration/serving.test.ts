@@ -356,7 +356,7 @@ describe('filters', () => {
   it('rejects each invalid value with a 400 naming the parameter, on every list endpoint', async () => {
     const bad: Array<[string, string]> = [
       ['limit=abc', 'limit'], ['limit=0', 'limit'], ['limit=-3', 'limit'], ['limit=2.5', 'limit'],
-      ['since=yesterday', 'since'], ['since=2026-13-01T00:00:00Z', 'since'], ['until=2026-11-26T25:00:00Z', 'until'],
+      ['since=yesterday', 'since'], ['since=2026-13-01T00:00:00Z', 'since'], ['until=2026-11-26T25:00:00Z', 'until'], ['until=2026-02-30T00:00:00Z', 'until'],
       ['since=2026-11-27T00:00:00Z&until=2026-11-26T00:00:00Z', 'since'],
       ['dedupe=maybe', 'dedupe'], ['cursor=%25%25%25', 'cursor'],
       ['source=not%20an%20id', 'source'], [`source=${'x'.repeat(65)}`, 'source'],
