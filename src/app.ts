@@ -10,7 +10,7 @@
  *   GET  /sources.opml     OPML 2.0 of the source list
  *   OPTIONS <any of the above>   CORS preflight (204)
  *   GET  /healthz          liveness plus a one-line summary of source health
- *   GET  /__floor          benchmark floor: a constant string, only on loopback hosts (else 404)
+ *   GET  /__floor[.html]   benchmark floor: a constant string, only on loopback hosts (else 404)
  *   GET  /admin/sources    sources with their health               (Bearer token)
  *   PUT  /admin/sources    replace the source list (JSON or OPML)  (Bearer token)
  *   POST /admin/sources/:id/resume   un-pause a paused source      (Bearer token)
@@ -201,15 +201,18 @@ export function createApp() {
       }));
   }
 
-  // Benchmark floor (bench/serve.bench.ts): a constant string through the same app and
-  // middleware, so its throughput bounds what any route can reach. It reads and writes
-  // nothing, and answers only requests addressed to a loopback host (wrangler dev);
-  // deployed, it is a 404 like any unknown path.
-  app.get('/__floor', (c) => {
+  // Benchmark floors (bench/serve.bench.ts): a constant string through the same app and
+  // middleware, so its throughput bounds what any route can reach; the .html twin is the same
+  // as text/html, because wrangler dev's proxy rewrites every HTML response. They read and
+  // write nothing, and answer only requests addressed to a loopback host (wrangler dev);
+  // deployed, they are 404s like any unknown path.
+  const floor = (body: string, type: string) => (c: Context<AppEnv>) => {
     const host = new URL(c.req.url).hostname;
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') return c.notFound();
-    return new Response('ok\n', { headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
-  });
+    return new Response(body, { headers: { 'Content-Type': type, 'Cache-Control': 'no-store' } });
+  };
+  app.get('/__floor', floor('ok\n', 'text/plain; charset=utf-8'));
+  app.get('/__floor.html', floor('<!doctype html><title>ok</title><p>ok</p>\n', 'text/html; charset=utf-8'));
 
   app.get('/healthz', async (c) => {
     const health = await c.var.store.getHealth();

@@ -454,11 +454,14 @@ describe('other routes', () => {
     expect((await call('/sources.opml', { headers: { 'If-None-Match': res.headers.get('etag')! } })).status).toBe(304);
   });
 
-  it('serves the benchmark floor only to loopback hosts', async () => {
+  it('serves the benchmark floors only to loopback hosts', async () => {
     expect((await call('/__floor')).status).toBe(404);
+    expect((await call('/__floor.html')).status).toBe(404);
     const res = await callUrl('http://127.0.0.1:8787/__floor');
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok\n');
+    const html = await callUrl('http://localhost:8787/__floor.html');
+    expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 });
 
