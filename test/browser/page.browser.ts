@@ -8,8 +8,8 @@
  * logs no error (a CSP violation would be one).
  *
  * Screenshots at 390 px and 1280 px go to test-results/browser/ (an artifact of
- * every run); UPDATE_SCREENSHOTS=1 also copies them to docs/screenshots/, which
- * the README links. The machine is offline, so the outlets' images are answered
+ * every run); UPDATE_SCREENSHOTS=1 also copies the phone, desktop and "full
+ * coverage" ones to docs/screenshots/, which the README links. The machine is offline, so the outlets' images are answered
  * with generated placeholder gradients (see `placeholder`); every other request
  * off the Marquee origin is refused.
  */
@@ -27,6 +27,8 @@ import { CHROMIUM, requireTool } from '../clients/tools';
 // through `globalThis as any`.
 const ARTIFACTS = join(ROOT, 'test-results', 'browser');
 const DOCS = join(ROOT, 'docs', 'screenshots');
+/** The screenshots the README shows; the others are artifacts only. */
+const FOR_DOCS = new Set(['page-390.png', 'page-1280.png', 'page-1280-coverage.png']);
 
 /** A gradient standing in for an outlet's photo, its colours derived from the image URL. */
 function placeholder(url: string): string {
@@ -70,7 +72,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, name);
   await page.screenshot({ path: file });
-  if (process.env.UPDATE_SCREENSHOTS) {
+  if (process.env.UPDATE_SCREENSHOTS && FOR_DOCS.has(name)) {
     mkdirSync(DOCS, { recursive: true });
     copyFileSync(file, join(DOCS, name));
   }
