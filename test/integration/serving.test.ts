@@ -205,6 +205,7 @@ describe('caching', () => {
       const res = await call('/feed.xml');
       expect(res.headers.get('x-marquee-view')).toBe('default');
       const body = await res.text();
+      expect(await (await call('/feed.xml')).text()).toBe(body);
       expect(body).toContain('<generator>Marquee (pre-rendered)</generator>');
       // The placeholder origin was replaced by this request's.
       expect(body).toContain(`<atom:link rel="self" type="application/rss+xml" href="${BASE}/feed.xml"/>`);
@@ -235,6 +236,9 @@ describe('caching', () => {
     const body = await first.text();
     const again = await call(path);
     expect(again.headers.get('x-marquee-view')).toBe('memo');
+    // The memoized bytes are the same object for every response (and were handed to the Cache API too).
+    expect(await again.text()).toBe(body);
+    expect(await (await call(path)).text()).toBe(body);
     // A fresh isolate's memo is empty; the Cache API still has it.
     resetMemo();
     const cached = await call(path);
