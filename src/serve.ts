@@ -162,21 +162,23 @@ interface Memo<T> {
   at: number;
 }
 
-
 const memo = {
+  /** Bumped by resetServeMemo, so a KV read started before a reset cannot store what it read. */
+  generation: 0,
   views: null as Memo<ViewsRecord | null> | null,
   viewsLoading: null as Promise<ViewsRecord | null> | null,
   /** Default views of `memo.views`, per `${fmt}|${base}`. */
   prepared: new Map<string, Prepared>(),
   catalog: null as Memo<CatalogIndex> | null,
   catalogLoading: null as Promise<CatalogIndex> | null,
-  /** Other views, per `${rev}|${base}|${path}${search}`, least recently used first. */
+  /** Other views, per `${version}|${base}|${path}${search}`, least recently used first. */
   filtered: new Map<string, Prepared>(),
   filteredBytes: 0,
 };
 
 /** Forget everything memoized (after a refresh in this isolate, and between tests). */
 export function resetServeMemo(): void {
+  memo.generation++;
   memo.views = null;
   memo.viewsLoading = null;
   memo.prepared.clear();
@@ -190,15 +192,15 @@ export async function getViews(store: Store, cfg: Config): Promise<ViewsRecord |
   const m = memo.views;
   if (m && Date.now() - m.at < cfg.viewMemoSeconds * 1000) return m.value;
   if (memo.viewsLoading) return memo.viewsLoading;
-  const loading = store.getViews().then(
-    (v) => {
-      // Same revision and renderer: keep the prepared bodies instead of rebuilding them.
-      const prev = memo.views?.value;
-      if (!prev || !v || prev.rev !== v.rev || prev.builtAt !== v.builtAt || prev.renderVersion !== v.renderVersion) memo.prepared.clear();
-      memo.views = { value: v, at: Date.now() };
-      return v;
-    },
-  ).finally(() => {
+  const generation = memo.generation;
+  const loading = store.getViews().then((v) => {
+    if (generation !== memo.generation) return v;
+    // Same revision and renderer: keep the prepared bodies instead of rebuilding them.
+    const prev = memo.views?.value;
+    if (!prev || !v || prev.rev !== v.rev || prev.builtAt !== v.builtAt || prev.renderVersion !== v.renderVersion) memo.prepared.clear();
+    memo.views = { value: v, at: Date.now() };
+    return v;
+  }).finally(() => {
     if (memo.viewsLoading === loading) memo.viewsLoading = null;
   });
   memo.viewsLoading = loading;
@@ -209,11 +211,12 @@ export async function getCatalogIndex(store: Store, cfg: Config): Promise<Catalo
   const m = memo.catalog;
   if (m && Date.now() - m.at < cfg.viewMemoSeconds * 1000) return m.value;
   if (memo.catalogLoading) return memo.catalogLoading;
+  const generation = memo.generation;
   const loading = store.getCatalog().then((rec) => {
     const cat = rec ?? EMPTY_CATALOG;
     const prev = memo.catalog?.value;
     const idx = prev && prev.rev === cat.rev && prev.updatedAt === cat.updatedAt ? prev : indexCatalog(cat);
-    memo.catalog = { value: idx, at: Date.now() };
+    if (generation === memo.generation) memo.catalog = { value: idx, at: Date.now() };
     return idx;
   }).finally(() => {
     if (memo.catalogLoading === loading) memo.catalogLoading = null;
