@@ -135,6 +135,31 @@ describe('content types and HEAD', () => {
   });
 });
 
+describe('content', () => {
+  it('has only absolute URLs and no script in what it serves from real feeds (W3C: ContainsRelRef, SecurityRisk)', async () => {
+    const htmlOf = async (path: string): Promise<string[]> => {
+      const body = await (await call(path)).text();
+      if (path.startsWith('/feed.json')) return JSON.parse(body).items.flatMap((i: any) => [i.content_html ?? '']);
+      // RSS and Atom carry the HTML escaped: unescape what the elements hold.
+      return [...body.matchAll(/<(description|content:encoded|summary type="html"|content type="html")>([\s\S]*?)<\//g)].map((m) =>
+        m[2].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    };
+    let refs = 0;
+    for (const path of ['/feed.json?limit=500&dedupe=false', '/feed.xml?limit=500&dedupe=false', '/feed.atom?limit=500&dedupe=false']) {
+      const fragments = await htmlOf(path);
+      expect(fragments.length, path).toBeGreaterThan(40);
+      for (const html of fragments) {
+        expect(html).not.toMatch(/<script|javascript:|\son[a-z]+=/i);
+        for (const m of html.matchAll(/\s(?:href|src|poster|cite)="([^"]*)"/g)) {
+          refs++;
+          expect(m[1], path).toMatch(/^(https?:\/\/|mailto:)/);
+        }
+      }
+    }
+    expect(refs).toBeGreaterThan(50);
+  });
+});
+
 describe('conditional GET', () => {
   it('uses a strong ETag derived from the stored version, and Last-Modified from the run', async () => {
     const views = (await kv().get<ViewsRecord>(KEYS.views, 'json'))!;
