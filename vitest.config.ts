@@ -34,6 +34,8 @@ export default defineConfig({
           name: 'worker',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          // The files share one fixture server (its request log, its dynamic feeds): run them one at a time.
+          fileParallelism: false,
           testTimeout: 30_000,
         },
       },

@@ -2,13 +2,15 @@
  * HTTP routes (hono). The public API is a contract other sites, feed readers
  * and the evaluation tools depend on:
  *
- *   GET  /                 HTML page of the current stories (?source, ?category)
+ *   GET  /                 HTML page of the current stories (?source, ?category, ?q)
  *   GET  /feed.xml         RSS 2.0 of the combined, deduped entries, newest first
  *   GET  /feed.atom        Atom 1.0, same entries
  *   GET  /feed.json        JSON Feed 1.1, same entries, with the `_marquee` extension
  *   GET  /stories.json     related-story groups, newest first
  *   GET  /sources.opml     OPML 2.0 of the source list
+ *   OPTIONS <any of the above>   CORS preflight (204)
  *   GET  /healthz          liveness plus "n healthy, n failing, n paused"
+ *   GET  /__floor[.html]   benchmark floor: a constant string, only on loopback hosts (else 404)
  *   GET  /admin/sources    sources with their health: last fetch, status, last success,
  *                          failures, next due, last error, validators, entries (Bearer token)
  *   PUT  /admin/sources    replace the source list (JSON or OPML)  (Bearer token)
@@ -20,11 +22,10 @@
  * or `<atom:link rel="next">` (XML). Bad input gets a 4xx with
  * `{error: {code, message}}`, never a 500.
  *
- * Serving cost: the unfiltered first pages come pre-rendered from one KV
- * record (`views:v1`) that each isolate keeps in memory for VIEW_MEMO_SECONDS,
- * so most requests cost no KV read at all and never more than one. Filtered
- * views read the catalog (also memoized), render, and go into the Cache API
- * under a key that includes the catalog revision.
+ * The public read endpoints answer GET and HEAD (hono runs the GET handler and
+ * drops the body), with `Access-Control-Allow-Origin: *`, strong ETags,
+ * Last-Modified and Cache-Control; how a view is found or rendered, and what
+ * it costs, is serve.ts's business. /admin/* never carries CORS headers.
  */
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -34,68 +35,27 @@ import type { Source } from './model';
 import { QueryError, isDefaultQuery, parseListQuery, selectEntries, selectStories, type ListQuery } from './query';
 import { refresh, UnknownSourceError } from './refresh';
 import { notDueReason } from './schedule';
-import { EMPTY_CATALOG, bodyKeysOf, indexCatalog, renderEntryPage, renderHomePage, renderStoryPage, type CatalogIndex, type FeedFormat } from './render/index';
+import { bodyKeysOf, renderEntryPage, renderHomePage, renderStoryPage, type CatalogIndex, type FeedFormat } from './render/index';
 import { renderOpml } from './render/opml';
+import { renderErrorPage } from './render/page';
+import { CORS_HEADERS, PREFLIGHT_HEADERS, documentEtag, getCatalogIndex, resetServeMemo, serveDocument, serveView, type ServeRequest } from './serve';
 import { DEFAULT_SOURCES, SourceListError, sourcesFromJson, sourcesFromOpml } from './sources';
-import { BASE_PLACEHOLDER, Store, type HealthRecord, type ViewsRecord } from './store';
+import { Store, type HealthRecord } from './store';
 
 type AppEnv = { Bindings: Env; Variables: { config: Config; store: Store } };
 
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/feed+json; charset=utf-8',
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  stories: 'application/json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-};
-
 const MAX_ADMIN_BODY = 2 * 1024 * 1024;
 
-// ---- per-isolate memo of the KV records the read path uses ------------------
-
-interface Memo<T> {
-  value: T;
-  at: number;
-}
-let viewsMemo: Memo<ViewsRecord | null> | null = null;
-let catalogMemo: Memo<CatalogIndex> | null = null;
-const baseMemo = new Map<string, string>();
+/** Paths of the public read endpoints: GET/HEAD/OPTIONS with CORS, other methods 405. */
+const PUBLIC_PATHS = ['/', '/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/sources.opml'];
 
 /** Forget memoized records (after a refresh in this isolate, and between tests). */
 export function resetMemo(): void {
-  viewsMemo = null;
-  catalogMemo = null;
-  baseMemo.clear();
+  resetServeMemo();
 }
 
-async function getViews(store: Store, cfg: Config): Promise<ViewsRecord | null> {
-  const now = Date.now();
-  if (viewsMemo && now - viewsMemo.at < cfg.viewMemoSeconds * 1000) return viewsMemo.value;
-  const v = await store.getViews();
-  viewsMemo = { value: v, at: now };
-  baseMemo.clear();
-  return v;
-}
-
-async function getCatalogIndex(store: Store, cfg: Config): Promise<CatalogIndex> {
-  const now = Date.now();
-  if (catalogMemo && now - catalogMemo.at < cfg.viewMemoSeconds * 1000) return catalogMemo.value;
-  const rec = (await store.getCatalog()) ?? EMPTY_CATALOG;
-  const idx = catalogMemo && catalogMemo.value.rev === rec.rev ? catalogMemo.value : indexCatalog(rec);
-  catalogMemo = { value: idx, at: now };
-  return idx;
-}
-
-/** A pre-rendered body with this request's origin in place of the placeholder (memoized per origin). */
-function withBase(views: ViewsRecord, fmt: string, base: string): string {
-  const key = `${views.rev}|${fmt}|${base}`;
-  let body = baseMemo.get(key);
-  if (body === undefined) {
-    body = views.formats[fmt].split(BASE_PLACEHOLDER).join(base);
-    baseMemo.set(key, body);
-  }
-  return body;
-}
+/** Config parsed once per `env` object (an isolate reuses it across requests). */
+const configs = new WeakMap<object, Config>();
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -112,91 +72,54 @@ function jsonError(status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503, 
   });
 }
 
-function baseOf(c: Context<AppEnv>): string {
-  return c.var.config.publicUrl ?? new URL(c.req.url).origin;
+/** A 400 for a bad list query, naming the parameter: JSON for the API, a small page for `/`. */
+function queryError(err: QueryError, html: boolean): HTTPException {
+  const headers = { ...CORS_HEADERS, 'Cache-Control': 'no-store' };
+  const res = html
+    ? new Response(renderErrorPage(`Invalid ${err.param}`, err.message), { status: 400, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } })
+    : new Response(JSON.stringify(errorBody('INVALID_QUERY', err.message, { param: err.param })), { status: 400, headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' } });
+  return new HTTPException(400, { res });
 }
 
-function parseQueryOr400(c: Context<AppEnv>): ListQuery {
+function parseQueryOr400(url: URL, html = false): ListQuery {
   try {
-    return parseListQuery(new URL(c.req.url).searchParams);
+    return parseListQuery(url.searchParams);
   } catch (err) {
-    if (err instanceof QueryError) throw jsonError(400, 'INVALID_QUERY', err.message, { param: err.param });
+    if (err instanceof QueryError) throw queryError(err, html);
     throw err;
   }
 }
 
-function cacheControl(cfg: Config): string {
-  const period = cfg.cronIntervalMinutes * 60;
-  return `public, max-age=${Math.max(60, Math.round(period / 3))}, stale-while-revalidate=${period}`;
-}
-
-/** 304 when the client already has this version (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2). */
-function notModified(c: Context<AppEnv>, etag: string, lastModified: string | null): boolean {
-  const inm = c.req.header('if-none-match');
-  if (inm) return inm.split(',').some((t) => t.trim() === etag || t.trim() === '*' || t.trim() === `W/${etag}`);
-  const ims = c.req.header('if-modified-since');
-  if (ims && lastModified) {
-    const a = Date.parse(ims);
-    const b = Date.parse(lastModified);
-    return !Number.isNaN(a) && !Number.isNaN(b) && b <= a;
+function serveRequest(c: Context<AppEnv>, url: URL): ServeRequest {
+  let waitUntil: (p: Promise<unknown>) => void;
+  try {
+    const ctx = c.executionCtx;
+    waitUntil = (p) => ctx.waitUntil(p);
+  } catch {
+    waitUntil = (p) => void p.catch(() => undefined);
   }
-  return false;
-}
-
-function respond(c: Context<AppEnv>, body: string, fmt: string, etag: string, lastModified: string | null): Response {
-  const headers: Record<string, string> = {
-    'Content-Type': CONTENT_TYPES[fmt],
-    ETag: etag,
-    'Cache-Control': cacheControl(c.var.config),
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': 'ETag, Last-Modified',
-    Vary: 'Accept-Encoding',
+  return {
+    store: c.var.store,
+    config: c.var.config,
+    base: c.var.config.publicUrl ?? url.origin,
+    url,
+    ifNoneMatch: c.req.header('if-none-match'),
+    ifModifiedSince: c.req.header('if-modified-since'),
+    waitUntil,
   };
-  if (lastModified) headers['Last-Modified'] = lastModified;
-  if (notModified(c, etag, lastModified)) return new Response(null, { status: 304, headers });
-  return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }
 
+/** The HTML of these entries, from their body parts (read in parallel). */
 async function loadBodies(store: Store, keys: string[]): Promise<Map<string, [string, string]>> {
   const out = new Map<string, [string, string]>();
-  for (const key of keys) {
-    const rec = await store.getBodies(key);
-    for (const [id, pair] of Object.entries(rec?.bodies ?? {})) out.set(id, pair);
-  }
+  const parts = await Promise.all(keys.map((key) => store.getBodies(key)));
+  for (const rec of parts) for (const [id, pair] of Object.entries(rec?.bodies ?? {})) out.set(id, pair);
   return out;
-}
-
-/**
- * A filtered view: computed from the catalog and kept in the Cache API under the request URL
- * plus the catalog revision, so a new revision is a cache miss and nothing needs purging.
- */
-async function filteredView(c: Context<AppEnv>, fmt: string, q: ListQuery, render: (idx: CatalogIndex) => Promise<string>): Promise<Response> {
-  const { store, config } = c.var;
-  const idx = await getCatalogIndex(store, config);
-  const url = new URL(c.req.url);
-  const etag = `"r${idx.rev}-${fmt}-${(await digest(`${url.pathname}${url.search}|${baseOf(c)}`)).slice(0, 12)}"`;
-  const lastModified = idx.rev ? new Date(idx.updatedAt).toUTCString() : null;
-  if (notModified(c, etag, lastModified)) return respond(c, '', fmt, etag, lastModified);
-  const cache = typeof caches !== 'undefined' ? caches.default : null;
-  const cacheKey = new Request(`${url.origin}${url.pathname}?${url.searchParams.toString()}&__rev=${idx.rev}`, { method: 'GET' });
-  const hit = cache ? await cache.match(cacheKey) : undefined;
-  if (hit) return respond(c, await hit.text(), fmt, etag, lastModified);
-  const body = await render(idx);
-  if (cache) {
-    c.executionCtx.waitUntil(cache.put(cacheKey, new Response(body, { headers: { 'Content-Type': CONTENT_TYPES[fmt], 'Cache-Control': cacheControl(config) } })));
-  }
-  return respond(c, body, fmt, etag, lastModified);
 }
 
 async function digest(s: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(s));
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function defaultView(c: Context<AppEnv>, fmt: string, fallback: () => Promise<Response>): Promise<Response> {
-  const views = await getViews(c.var.store, c.var.config);
-  if (!views || !views.formats[fmt]) return fallback();
-  return respond(c, withBase(views, fmt, baseOf(c)), fmt, `"v${views.rev}-${fmt}"`, views.lastModified);
 }
 
 // ---- the app ------------------------------------------------------------------
@@ -205,11 +128,14 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
-    let config: Config;
-    try {
-      config = loadConfig(c.env);
-    } catch (err) {
-      throw jsonError(500, 'BAD_CONFIG', err instanceof Error ? err.message : String(err));
+    let config = configs.get(c.env);
+    if (!config) {
+      try {
+        config = loadConfig(c.env);
+      } catch (err) {
+        throw jsonError(500, 'BAD_CONFIG', err instanceof Error ? err.message : String(err));
+      }
+      configs.set(c.env, config);
     }
     c.set('config', config);
     c.set('store', new Store(c.env.MARQUEE_KV));
@@ -224,41 +150,71 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 
   // ---- public read endpoints ----
+  const ttl = (c: Context<AppEnv>) => c.var.config.cronIntervalMinutes;
+
   const feed = (fmt: FeedFormat) => async (c: Context<AppEnv>) => {
-    const q = parseQueryOr400(c);
-    const render = async (idx: CatalogIndex) => {
+    const url = new URL(c.req.url);
+    const q = parseQueryOr400(url);
+    const req = serveRequest(c, url);
+    // The pre-rendered view's self link is the bare path, so only a request without a query gets it.
+    return serveView(req, fmt, url.search === '' && isDefaultQuery(q), async (idx, requestPath) => {
       const page = selectEntries(idx.entries, q, idx.sources);
-      const bodies = await loadBodies(c.var.store, bodyKeysOf(page.entries));
-      return renderEntryPage(fmt, idx, page, q, bodies, { base: baseOf(c), ttlMinutes: c.var.config.cronIntervalMinutes });
-    };
-    if (isDefaultQuery(q)) return defaultView(c, fmt, () => filteredView(c, fmt, q, render));
-    return filteredView(c, fmt, q, render);
+      const bodies = await loadBodies(req.store, bodyKeysOf(page.entries));
+      return renderEntryPage(fmt, idx, page, q, bodies, { base: req.base, ttlMinutes: ttl(c), requestPath });
+    });
   };
   app.get('/feed.json', feed('json'));
   app.get('/feed.xml', feed('rss'));
   app.get('/feed.atom', feed('atom'));
 
   app.get('/stories.json', async (c) => {
-    const q = parseQueryOr400(c);
-    const render = async (idx: CatalogIndex) => renderStoryPage(idx, selectStories(idx.entries, q, idx.sources), q, { base: baseOf(c), ttlMinutes: c.var.config.cronIntervalMinutes });
-    if (isDefaultQuery(q)) return defaultView(c, 'stories', () => filteredView(c, 'stories', q, render));
-    return filteredView(c, 'stories', q, render);
+    const url = new URL(c.req.url);
+    const q = parseQueryOr400(url);
+    const req = serveRequest(c, url);
+    return serveView(req, 'stories', isDefaultQuery(q), async (idx, requestPath) =>
+      renderStoryPage(idx, selectStories(idx.entries, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
   });
 
   app.get('/', async (c) => {
-    const q = parseQueryOr400(c);
-    const render = async (idx: CatalogIndex) => renderHomePage(idx, selectStories(idx.entries, q, idx.sources), q, { base: baseOf(c), ttlMinutes: c.var.config.cronIntervalMinutes });
-    if (isDefaultQuery(q)) return defaultView(c, 'html', () => filteredView(c, 'html', q, render));
-    return filteredView(c, 'html', q, render);
+    const url = new URL(c.req.url);
+    const q = parseQueryOr400(url, true);
+    const req = serveRequest(c, url);
+    return serveView(req, 'html', isDefaultQuery(q), async (idx, requestPath) =>
+      renderHomePage(idx, selectStories(idx.entries, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
   });
 
   app.get('/sources.opml', async (c) => {
-    const rec = await c.var.store.getSources();
-    const body = renderOpml(rec?.sources ?? DEFAULT_SOURCES, baseOf(c), rec?.updatedAt ?? new Date(0).toISOString());
-    return new Response(c.req.method === 'HEAD' ? null : body, {
-      headers: { 'Content-Type': 'text/x-opml; charset=utf-8', 'Access-Control-Allow-Origin': '*', 'Cache-Control': cacheControl(c.var.config) },
-    });
+    const req = serveRequest(c, new URL(c.req.url));
+    const rec = await req.store.getSources();
+    // The ETag follows the stored list's version (its write time); the built-in list is version 0.
+    const version = rec?.updatedAt ?? 'defaults';
+    const body = renderOpml(rec?.sources ?? DEFAULT_SOURCES, req.base, rec?.updatedAt ?? new Date(0).toISOString());
+    return serveDocument(req, 'opml', body, documentEtag('opml', version, req.base), rec ? new Date(rec.updatedAt).toUTCString() : null);
   });
+
+  // CORS preflight for the public endpoints; other methods there are 405, with CORS so a
+  // script can read why.
+  for (const path of PUBLIC_PATHS) {
+    app.options(path, () => new Response(null, { status: 204, headers: PREFLIGHT_HEADERS }));
+    app.on(['POST', 'PUT', 'PATCH', 'DELETE'], path, (c) =>
+      new Response(JSON.stringify(errorBody('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${path}; use GET or HEAD`)), {
+        status: 405,
+        headers: { ...CORS_HEADERS, Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'application/json; charset=utf-8' },
+      }));
+  }
+
+  // Benchmark floors (bench/serve.bench.ts): a constant string through the same app and
+  // middleware, so its throughput bounds what any route can reach; the .html twin is the same
+  // as text/html, because wrangler dev's proxy rewrites every HTML response. They read and
+  // write nothing, and answer only requests addressed to a loopback host (wrangler dev);
+  // deployed, they are 404s like any unknown path.
+  const floor = (body: string, type: string) => (c: Context<AppEnv>) => {
+    const host = new URL(c.req.url).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') return c.notFound();
+    return new Response(body, { headers: { 'Content-Type': type, 'Cache-Control': 'no-store' } });
+  };
+  app.get('/__floor', floor('ok\n', 'text/plain; charset=utf-8'));
+  app.get('/__floor.html', floor('<!doctype html><title>ok</title><p>ok</p>\n', 'text/html; charset=utf-8'));
 
   app.get('/healthz', async (c) => {
     const { store, config } = c.var;

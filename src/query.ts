@@ -37,12 +37,33 @@ export interface ListQuery {
   cursor: Cursor | null;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+/** RFC 3339 §5.6 date-time (a bare full-date is accepted as its midnight UTC; space for `T` per the §5.6 note). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):(\d{2})))?$/;
+
+/** Parse strictly: JavaScript's Date.parse rolls 2026-02-30 over to March 2, RFC 3339 does not. */
+function parseRfc3339(v: string): number {
+  const m = RFC3339.exec(v);
+  if (!m) return NaN;
+  const [y, mo, d, h = '0', mi = '0', sec = '0', oh = '0', om = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
+  const days = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > days) return NaN;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59 || Number(oh) > 23 || Number(om) > 59) return NaN;
+  return Date.parse(v.replace(' ', 'T'));
+}
+
+/** Source ids as schemas/sources.schema.json allows them. */
+const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Story ids are opaque; this bounds them to what group.ts could have produced. */
+const STORY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const MAX_CATEGORY = 64;
+const MAX_SOURCES = 50;
 
 function parseTime(params: URLSearchParams, name: string): number | null {
-  const v = params.get(name);
+  let v = params.get(name);
   if (v === null || v === '') return null;
-  const t = RFC3339.test(v) ? Date.parse(v) : NaN;
+  // An unencoded `+` in a query string arrives as a space: `...T08:00:00 01:00` meant `+01:00`.
+  v = v.replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:\d{2})$/, '$1+$2');
+  const t = parseRfc3339(v);
   if (Number.isNaN(t)) throw new QueryError(name, `${name} must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z`);
   return t;
 }
@@ -84,11 +105,18 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   const q = (params.get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   if (q.join(' ').length > 200) throw new QueryError('q', 'q is limited to 200 characters');
   const cursorRaw = params.get('cursor');
+  const sources = [...new Set(params.getAll('source').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+  for (const s of sources) if (!SOURCE_ID.test(s)) throw new QueryError('source', `source ${JSON.stringify(s.slice(0, 80))} is not a source id (letters, digits, ".", "_" and "-", at most 64)`);
+  if (sources.length > MAX_SOURCES) throw new QueryError('source', `at most ${MAX_SOURCES} sources at once`);
+  const category = params.get('category')?.trim().toLowerCase() || null;
+  if (category && (category.length > MAX_CATEGORY || /[\u0000-\u001f]/.test(category))) throw new QueryError('category', `category must be a name of at most ${MAX_CATEGORY} characters`);
+  const story = params.get('story')?.trim() || null;
+  if (story && !STORY_ID.test(story)) throw new QueryError('story', 'story must be a story id as /stories.json gives it');
   return {
-    sources: params.getAll('source').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
-    category: params.get('category')?.trim().toLowerCase() || null,
+    sources,
+    category,
     q,
-    story: params.get('story')?.trim() || null,
+    story,
     since,
     until,
     limit,

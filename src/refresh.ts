@@ -43,8 +43,7 @@ import { freshState, onDeferred, onFailure, onQueued, onSuccess, withDefaults, t
 import type { Source, SourceState } from './model';
 import { normalizeFeed, type NormalizedEntry } from './normalize/index';
 import { parseFeedBody } from './parse/index';
-import { parseListQuery, selectEntries, selectStories } from './query';
-import { EMPTY_CATALOG, bodyKeysOf, indexCatalog, renderEntryPage, renderHomePage, renderStoryPage } from './render/index';
+import { EMPTY_CATALOG, RENDER_VERSION, bodyKeysOf, defaultEntryPage, indexCatalog, renderDefaultViewSet } from './render/index';
 import { planRun, queueLeaseMs } from './schedule';
 import { DEFAULT_SOURCES } from './sources';
 import {
@@ -608,11 +607,10 @@ function stripBodies(e: NormalizedEntry): StoredEntry {
 /** Pre-render the unfiltered first pages. Bodies not produced by this run are read from their parts. */
 async function renderDefaultViews(store: Store, catalog: CatalogRecord, fresh: Map<string, [string, string]>, cfg: Config): Promise<void> {
   const idx = indexCatalog(catalog);
-  const q = parseListQuery(new URLSearchParams());
-  const page = selectEntries(idx.entries, q, idx.sources);
   const bodies = new Map(fresh);
   // The first page mostly holds entries the previous views already carried: take their HTML
   // from there instead of reading the (large) body parts they live in.
+  const page = defaultEntryPage(idx);
   const missingBefore = page.entries.filter((e) => e.bodyKey && !bodies.has(e.id));
   if (missingBefore.length) {
     const previous = await store.getViews();
@@ -626,19 +624,12 @@ async function renderDefaultViews(store: Store, catalog: CatalogRecord, fresh: M
     const rec = await store.getBodies(key);
     for (const [id, pair] of Object.entries(rec?.bodies ?? {})) bodies.set(id, pair);
   }
-  const ctx = { base: BASE_PLACEHOLDER, ttlMinutes: cfg.cronIntervalMinutes };
-  const storyPage = selectStories(idx.entries, q, idx.sources);
   await store.putViews({
     rev: catalog.rev,
     builtAt: catalog.updatedAt,
     lastModified: new Date(catalog.updatedAt).toUTCString(),
-    formats: {
-      json: renderEntryPage('json', idx, page, q, bodies, ctx),
-      rss: renderEntryPage('rss', idx, page, q, bodies, ctx),
-      atom: renderEntryPage('atom', idx, page, q, bodies, ctx),
-      stories: renderStoryPage(idx, storyPage, q, ctx),
-      html: renderHomePage(idx, storyPage, q, ctx),
-    },
+    renderVersion: RENDER_VERSION,
+    formats: renderDefaultViewSet(idx, bodies, { base: BASE_PLACEHOLDER, ttlMinutes: cfg.cronIntervalMinutes }),
     bodies: Object.fromEntries(page.entries.flatMap((e) => (bodies.has(e.id) ? [[e.id, bodies.get(e.id)!]] : []))),
   });
 }

@@ -170,6 +170,8 @@ export interface ViewsRecord {
   builtAt: string;
   /** RFC 7231 date of the newest change, for Last-Modified. */
   lastModified: string;
+  /** render/index.ts RENDER_VERSION of the code that wrote `formats`; other versions are not served. */
+  renderVersion?: number;
   /** Pre-rendered bodies; absolute URLs start with BASE_PLACEHOLDER. */
   formats: Record<string, string>;
   /**

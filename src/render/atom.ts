@@ -1,20 +1,29 @@
 /**
- * Atom 1.0 (RFC 4287). The feed has exactly one id, title and updated
- * (§4.1.1), self and alternate links, and a feed-level author so every entry
- * is covered (§4.1.1: an author on the feed or on every entry). Each entry's
- * id is a tag: URI that never changes (§4.2.6), its origin feed is described
- * in atom:source (§4.2.11), and the other members of its story are
- * `link rel="related"` (§4.2.7.2).
+ * Atom 1.0 (RFC 4287).
+ *
+ * - The feed has exactly one atom:id, atom:title and atom:updated (§4.1.1). Its id is a tag:
+ *   URI (RFC 4151) made from the filters, so every page of one filtered feed, on any host
+ *   name, is the same feed.
+ * - Self and alternate links (§4.2.7.2); `rel="next"` pages (RFC 5005 §3).
+ * - A feed-level author (§4.1.1: "atom:feed elements MUST contain one or more atom:author
+ *   elements, unless all of the atom:feed element's child atom:entry elements contain at
+ *   least one atom:author element"), so entries without a byline stay valid.
+ * - Each entry's id is the tag: URI of its stored id, which never changes (§4.2.6); its
+ *   origin feed is described in atom:source with that feed's id, title and links (§4.2.11).
+ * - Summary and content are typed `html` (§3.1.1.2) and escaped, never CDATA.
+ * - An entry with no link always carries content (§4.1.1.1: content or rel=alternate).
+ * - `xml:lang` on an entry whose language the source declared (§2).
+ *
+ * The other members of an entry's story are `link rel="related"`.
  */
 import { escapeHtml } from '../normalize/text';
-import { FEED_DESCRIPTION, FEED_TITLE, TAG_PREFIX, abs, entryHtml, entryTag, escXml, relatedUrls, type FeedView } from './view';
+import { FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryLink, entryTag, escXml, feedTag, relatedUrls, type FeedView } from './view';
 
 export function renderAtom(view: FeedView): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">');
-  const filterId = view.selfPath.replace(/[?&]cursor=[^&]*/, '').replace(/^\/feed\.atom\??/, '');
-  out.push(`<id>${escXml(`${TAG_PREFIX}feed${filterId ? `?${filterId}` : ''}`)}</id>`);
+  out.push(`<id>${escXml(feedTag(view.filterQuery))}</id>`);
   out.push(`<title type="text">${escXml(view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE)}</title>`);
   out.push(`<subtitle type="text">${escXml(FEED_DESCRIPTION)}</subtitle>`);
   out.push(`<updated>${view.updated}</updated>`);
@@ -26,8 +35,8 @@ export function renderAtom(view: FeedView): string {
   for (const e of view.entries) {
     const src = view.sources[e.sourceId];
     const { summary, content } = entryHtml(view, e);
-    const url = e.url ?? e.originalUrl;
-    out.push('<entry>');
+    const url = entryLink(e);
+    out.push(e.language ? `<entry xml:lang="${escXml(e.language)}">` : '<entry>');
     out.push(`<id>${escXml(entryTag(e.id))}</id>`);
     out.push(`<title type="text">${escXml(e.title)}</title>`);
     out.push(`<published>${e.published}</published>`);
@@ -36,9 +45,10 @@ export function renderAtom(view: FeedView): string {
     for (const r of relatedUrls(view, e.id, e.storyId)) out.push(`<link rel="related" type="text/html" href="${escXml(r)}"/>`);
     for (const a of e.authors) out.push(`<author><name>${escXml(a)}</name></author>`);
     for (const c of e.categories) out.push(`<category term="${escXml(c)}"/>`);
-    const sum = summary || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : '');
-    if (sum) out.push(`<summary type="html">${escXml(sum)}</summary>`);
-    if (content) out.push(`<content type="html">${escXml(content)}</content>`);
+    if (summary) out.push(`<summary type="html">${escXml(summary)}</summary>`);
+    // §4.1.1.1: without a rel=alternate link, atom:content is required.
+    const body = content || (url ? '' : summary || `<p>${escapeHtml(e.title)}</p>`);
+    if (body) out.push(`<content type="html">${escXml(body)}</content>`);
     if (e.image) out.push(`<media:thumbnail url="${escXml(e.image)}"/>`);
     if (src) {
       out.push('<source>');

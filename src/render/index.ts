@@ -5,7 +5,7 @@
  */
 import { buildStories } from '../catalog';
 import type { Story } from '../model';
-import { DEFAULT_LIMIT, encodeCursor, type Cursor, type EntryPage, type ListQuery, type StoryPage } from '../query';
+import { DEFAULT_LIMIT, encodeCursor, parseListQuery, selectEntries, selectStories, type Cursor, type EntryPage, type ListQuery, type StoryPage } from '../query';
 import type { CatalogRecord, SourceSnapshot, StoredEntry } from '../store';
 import { renderAtom } from './atom';
 import { renderJsonFeed } from './jsonfeed';
@@ -13,6 +13,13 @@ import { renderPage } from './page';
 import { renderRss } from './rss';
 import { renderStoriesJson } from './stories';
 import type { FeedView } from './view';
+
+/**
+ * Bump when any renderer's output changes. It is part of every ETag and every Cache API key,
+ * and pre-rendered views from another version are not served, so a deploy that changes
+ * the output never answers 304 for, or serves from cache, what the previous code wrote.
+ */
+export const RENDER_VERSION = 2;
 
 export type FeedFormat = 'json' | 'rss' | 'atom';
 export const FEED_PATHS: Record<FeedFormat, string> = { json: '/feed.json', rss: '/feed.xml', atom: '/feed.atom' };
@@ -49,7 +56,7 @@ export function indexCatalog(cat: Pick<CatalogRecord, 'rev' | 'updatedAt' | 'ent
 export const EMPTY_CATALOG: CatalogRecord = { schema: 1, rev: 0, updatedAt: new Date(0).toISOString(), sources: {}, entries: [], bodyParts: {} };
 
 /** The canonical query string of a list request (stable order, defaults omitted), with `?`. */
-export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor): string {
+export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor, withLimit = true): string {
   const p = new URLSearchParams();
   for (const s of q.sources) p.append('source', s);
   if (q.category) p.set('category', q.category);
@@ -58,7 +65,7 @@ export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor): str
   if (q.since !== null) p.set('since', new Date(q.since).toISOString());
   if (q.until !== null) p.set('until', new Date(q.until).toISOString());
   if (!q.dedupe) p.set('dedupe', 'false');
-  if (q.limit !== DEFAULT_LIMIT) p.set('limit', String(q.limit));
+  if (withLimit && q.limit !== DEFAULT_LIMIT) p.set('limit', String(q.limit));
   if (cursor) p.set('cursor', encodeCursor(cursor));
   const s = p.toString();
   return s ? `?${s}` : '';
@@ -83,6 +90,11 @@ export function bodyKeysOf(entries: StoredEntry[]): string[] {
 export interface RenderContext {
   base: string;
   ttlMinutes: number;
+  /**
+   * Path and query exactly as requested, for self links. Absent for the pre-rendered views,
+   * whose self link is the bare path (they are only served for requests without a query).
+   */
+  requestPath?: string;
 }
 
 export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryPage, q: ListQuery, bodies: Map<string, [string, string]>, ctx: RenderContext): string {
@@ -93,7 +105,8 @@ export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryP
   }, idx.entries.length ? idx.updatedAt : new Date(0).toISOString());
   const view: FeedView = {
     base: ctx.base,
-    selfPath: `${path}${queryString(q)}`,
+    selfPath: ctx.requestPath ?? `${path}${queryString(q)}`,
+    filterQuery: queryString(q, null, false),
     nextPath: page.next ? `${path}${queryString(q, page.next)}` : null,
     updated,
     entries: page.entries,
@@ -111,7 +124,7 @@ export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryP
 export function renderStoryPage(idx: CatalogIndex, page: StoryPage, q: ListQuery, ctx: RenderContext): string {
   return renderStoriesJson({
     base: ctx.base,
-    selfPath: `/stories.json${queryString(q)}`,
+    selfPath: ctx.requestPath ?? `/stories.json${queryString(q)}`,
     nextPath: page.next ? `/stories.json${queryString(q, page.next)}` : null,
     stories: page.stories,
     entriesById: idx.byId,
@@ -121,17 +134,46 @@ export function renderStoryPage(idx: CatalogIndex, page: StoryPage, q: ListQuery
 }
 
 export function renderHomePage(idx: CatalogIndex, page: StoryPage, q: ListQuery, ctx: RenderContext): string {
-  const qs = queryString(q);
   return renderPage({
     base: ctx.base,
-    query: qs.replace(/([?&])cursor=[^&]*&?/, '$1').replace(/[?&]$/, ''),
+    query: queryString(q, null),
     nextPath: page.next ? `/${queryString(q, page.next)}` : null,
     stories: page.stories,
     entriesById: idx.byId,
     duplicates: idx.duplicates,
     sources: idx.sources,
-    selectedSource: q.sources[0] ?? null,
+    selectedSource: q.sources.length === 1 ? q.sources[0] : null,
     selectedCategory: q.category,
+    search: q.q.join(' '),
+    filterLabel: filterLabel(q),
     updated: idx.updatedAt,
+    isFirstPage: !q.cursor,
   });
+}
+
+const DEFAULT_QUERY: ListQuery = parseListQuery(new URLSearchParams());
+
+/** The entries of the unfiltered first page (the caller loads their bodies). */
+export function defaultEntryPage(idx: CatalogIndex): EntryPage {
+  return selectEntries(idx.entries, DEFAULT_QUERY, idx.sources);
+}
+
+/** Formats of the pre-rendered default views, keyed as the views record stores them. */
+export type ViewFormat = FeedFormat | 'stories' | 'html';
+
+/**
+ * The unfiltered first page of every format, rendered with BASE_PLACEHOLDER as origin. The cron
+ * run that changed the catalog calls this once; requests only substitute their origin.
+ */
+export function renderDefaultViewSet(idx: CatalogIndex, bodies: Map<string, [string, string]>, ctx: RenderContext): Record<ViewFormat, string> {
+  const q = DEFAULT_QUERY;
+  const page = defaultEntryPage(idx);
+  const storyPage = selectStories(idx.entries, q, idx.sources);
+  return {
+    json: renderEntryPage('json', idx, page, q, bodies, ctx),
+    rss: renderEntryPage('rss', idx, page, q, bodies, ctx),
+    atom: renderEntryPage('atom', idx, page, q, bodies, ctx),
+    stories: renderStoryPage(idx, storyPage, q, ctx),
+    html: renderHomePage(idx, storyPage, q, ctx),
+  };
 }

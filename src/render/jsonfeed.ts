@@ -3,10 +3,18 @@
  * `_marquee` extension (an underscore key, which readers that don't know it
  * ignore): its source, its story and the copies merged into it. The shape is
  * pinned by schemas/jsonfeed.schema.json and schemas/marquee-extension.schema.json.
+ *
+ * - `feed_url` is the URL this document was requested at; `next_url` pages and,
+ *   being a keyset cursor, never repeats (1.1: "next_url ... MUST NOT be the same as
+ *   the current feed_url");
+ * - `authors` (1.1) rather than the deprecated `author`; an item's `language` when
+ *   its source declared one;
+ * - dates are RFC 3339 (`toISOString` output);
+ * - every item has `content_html` (sanitized at ingest, URLs absolute), and
+ *   `content_text` only when there was no markup at all.
  */
-import { escapeHtml } from '../normalize/text';
 import type { StoredEntry } from '../store';
-import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, type FeedView } from './view';
+import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryLink, type FeedView } from './view';
 
 export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {
   const src = view.sources[e.sourceId];
@@ -15,11 +23,11 @@ export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown
   const html = content || summary;
   const item: Record<string, unknown> = {
     id: e.id,
-    url: e.url ?? e.originalUrl ?? undefined,
+    url: entryLink(e) ?? undefined,
     title: e.title,
-    // 1.1 requires content_html or content_text; we always have at least the plain summary.
-    content_html: html || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : undefined),
-    content_text: html ? undefined : e.summaryText || e.title,
+    // 1.1 requires content_html or content_text; an entry with no summary at all gets its title as text.
+    content_html: html || undefined,
+    content_text: html ? undefined : e.title,
     summary: e.summaryText || undefined,
     image: e.image ?? undefined,
     date_published: e.published,
@@ -38,7 +46,7 @@ export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown
       story: { id: e.storyId, size: story?.size ?? 1, title: story?.title ?? e.title },
       duplicates: (view.duplicates.get(e.id) ?? []).map((d) => ({
         id: d.id,
-        url: d.url ?? d.originalUrl,
+        url: entryLink(d),
         source_id: d.sourceId,
         title: d.title,
       })),
@@ -58,6 +66,7 @@ export function renderJsonFeed(view: FeedView): string {
     home_page_url: abs(view, '/'),
     feed_url: abs(view, view.selfPath),
     description: FEED_DESCRIPTION,
+    user_comment: 'Merged coverage from many outlets. Items carry a _marquee object naming their source, story and merged copies; see its about URL.',
     authors: [{ name: 'Marquee', url: abs(view, '/') }],
     next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
     _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },

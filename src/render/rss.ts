@@ -1,14 +1,23 @@
 /**
- * RSS 2.0, following the RSS Advisory Board profile: atom:link rel="self"
- * equal to the URL requested (W3C validator: SelfDoesntMatchLocation),
- * `guid isPermaLink="false"` for our tag: ids (InvalidHttpGUID otherwise),
- * `<source url>` naming the origin feed, RFC 822 dates, absolute URLs only.
- * Story members are linked with atom:link rel="related".
+ * RSS 2.0, written to the RSS Advisory Board's profile
+ * (https://www.rssboard.org/rss-profile) so the W3C validator has nothing to say:
+ *
+ * - `atom:link rel="self"` is the URL the document was requested at, query included
+ *   (validator: MissingSelf, SelfDoesntMatchLocation); `rel="next"` pages (RFC 5005 §3);
+ * - `guid isPermaLink="false"`: our ids are tag: URIs, not locators (validator: InvalidHttpGUID);
+ * - `<source url>` names the origin feed (RSS 2.0 spec, "<source> sub-element of <item>");
+ * - dates are RFC 822 with a four-digit year and GMT (profile §"pubDate");
+ * - the image goes out as `media:thumbnail` (Media RSS 1.5.1) and, when its type can be told
+ *   from the URL, as an `<enclosure>` with length 0 (the profile's value for an unknown size);
+ * - markup inside description/content:encoded is escaped text, never CDATA, so a `]]>` in
+ *   an article cannot end it early; all its URLs were made absolute at ingest.
+ *
+ * Members of the same story are linked with `atom:link rel="related"`.
  */
-import { escapeHtml } from '../normalize/text';
-import { FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryTag, escXml, relatedUrls, type FeedView } from './view';
+import { FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryLink, entryTag, escXml, imageType, relatedUrls, type FeedView } from './view';
 
-const rfc822 = (iso: string) => new Date(iso).toUTCString();
+/** RFC 822 date as the RSS profile wants it: `Thu, 26 Nov 2026 08:00:00 GMT`. */
+export const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
 export function renderRss(view: FeedView): string {
   const out: string[] = [];
@@ -21,12 +30,13 @@ export function renderRss(view: FeedView): string {
   out.push(`<atom:link rel="self" type="application/rss+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
   if (view.nextPath) out.push(`<atom:link rel="next" type="application/rss+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
   out.push(`<lastBuildDate>${rfc822(view.updated)}</lastBuildDate>`);
+  out.push('<docs>https://www.rssboard.org/rss-specification</docs>');
   out.push('<generator>Marquee</generator>');
   out.push(`<ttl>${view.ttlMinutes}</ttl>`);
   for (const e of view.entries) {
     const src = view.sources[e.sourceId];
     const { summary, content } = entryHtml(view, e);
-    const url = e.url ?? e.originalUrl;
+    const url = entryLink(e);
     out.push('<item>');
     out.push(`<title>${escXml(e.title)}</title>`);
     if (url) out.push(`<link>${escXml(url)}</link>`);
@@ -34,11 +44,14 @@ export function renderRss(view: FeedView): string {
     out.push(`<pubDate>${rfc822(e.published)}</pubDate>`);
     for (const a of e.authors) out.push(`<dc:creator>${escXml(a)}</dc:creator>`);
     for (const c of e.categories) out.push(`<category>${escXml(c)}</category>`);
-    const description = summary || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : '');
-    if (description) out.push(`<description>${escXml(description)}</description>`);
-    if (content) out.push(`<content:encoded>${escXml(content)}</content:encoded>`);
-    if (e.image) out.push(`<media:thumbnail url="${escXml(e.image)}"/>`);
-    for (const r of relatedUrls(view, e.id, e.storyId)) out.push(`<atom:link rel="related" href="${escXml(r)}"/>`);
+    if (summary) out.push(`<description>${escXml(summary)}</description>`);
+    if (content && content !== summary) out.push(`<content:encoded>${escXml(content)}</content:encoded>`);
+    if (e.image) {
+      out.push(`<media:thumbnail url="${escXml(e.image)}"/>`);
+      const type = imageType(e.image);
+      if (type) out.push(`<enclosure url="${escXml(e.image)}" length="0" type="${type}"/>`);
+    }
+    for (const r of relatedUrls(view, e.id, e.storyId)) out.push(`<atom:link rel="related" type="text/html" href="${escXml(r)}"/>`);
     if (src?.feed_url) out.push(`<source url="${escXml(src.feed_url)}">${escXml(src.title)}</source>`);
     out.push('</item>');
   }

@@ -5,6 +5,7 @@
  */
 import type { Story } from '../model';
 import type { SourceSnapshot, StoredEntry } from '../store';
+import { entryLink } from './view';
 
 export interface StoriesView {
   base: string;
@@ -50,12 +51,12 @@ export function storyJson(story: Story, view: Pick<StoriesView, 'entriesById' | 
       if (!e) return [];
       return [{
         id: e.id,
-        url: e.url ?? e.originalUrl,
+        url: entryLink(e),
         title: e.title,
         source_id: e.sourceId,
         date_published: e.published,
         image: e.image,
-        duplicates: (view.duplicates.get(e.id) ?? []).map((d) => ({ id: d.id, url: d.url ?? d.originalUrl, source_id: d.sourceId })),
+        duplicates: (view.duplicates.get(e.id) ?? []).map((d) => ({ id: d.id, url: entryLink(d), source_id: d.sourceId })),
       }];
     }),
   };

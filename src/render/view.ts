@@ -5,6 +5,7 @@
  * that pre-rendered views carry, see store.ts BASE_PLACEHOLDER).
  */
 import type { Story } from '../model';
+import { escapeHtml } from '../normalize/text';
 import type { SourceSnapshot, StoredEntry } from '../store';
 
 export const FEED_TITLE = 'Marquee: entertainment news';
@@ -15,8 +16,17 @@ export const TAG_PREFIX = 'tag:marquee,2026:';
 
 export interface FeedView {
   base: string;
-  /** Path and query of this page, e.g. `/feed.json?source=variety`. */
+  /**
+   * Path and query of this page exactly as it was requested, e.g. `/feed.json?source=variety`.
+   * Self links must equal the URL the document was fetched from (W3C validator:
+   * SelfDoesntMatchLocation), so this is the raw request, not a normalized form of it.
+   */
   selfPath: string;
+  /**
+   * The filters of this feed in canonical form (`?category=film`, or '' for the default feed),
+   * without paging: every page of one filtered feed shares one Atom feed id.
+   */
+  filterQuery: string;
   /** Path and query of the next page, or null. */
   nextPath: string | null;
   /** Newest change among the entries (RFC 3339), for `updated`/`lastBuildDate`. */
@@ -40,6 +50,16 @@ export function entryTag(id: string): string {
   return `${TAG_PREFIX}entry:${id}`;
 }
 
+/**
+ * The link of an entry: its canonical URL, else the URL as the feed gave it, and only when it
+ * is http(s). Normalize already guarantees that; a renderer writing links into other people's
+ * readers checks again rather than trust a stored record.
+ */
+export function entryLink(e: Pick<StoredEntry, 'url' | 'originalUrl'>): string | null {
+  const u = e.url ?? e.originalUrl;
+  return u && /^https?:\/\//i.test(u) ? u : null;
+}
+
 /** Related members of an entry's story, other than itself, at most `max`. */
 export function relatedUrls(view: FeedView, entryId: string, storyId: string, max = 10): string[] {
   const story = view.stories.get(storyId);
@@ -48,10 +68,26 @@ export function relatedUrls(view: FeedView, entryId: string, storyId: string, ma
   for (const id of story.entryIds) {
     if (id === entryId) continue;
     const u = view.urlOf.get(id);
-    if (u) out.push(u);
+    if (u && /^https?:\/\//i.test(u)) out.push(u);
     if (out.length >= max) break;
   }
   return out;
+}
+
+/** The Atom id of a (filtered) feed: a tag: URI that depends on the filters only (RFC 4287 §4.2.6). */
+export function feedTag(filterQuery: string): string {
+  return `${TAG_PREFIX}feed${filterQuery}`;
+}
+
+/**
+ * A MIME type for an image URL, from its extension, or null when the URL does not say. RSS
+ * requires a type on <enclosure>, so an image whose type is unknown gets media:thumbnail only.
+ */
+export function imageType(url: string): string | null {
+  const m = /\.(jpe?g|png|gif|webp|avif)(?:[?#]|$)/i.exec(url);
+  if (!m) return null;
+  const ext = m[1].toLowerCase();
+  return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : `image/${ext}`;
 }
 
 /** Strip characters XML 1.0 forbids (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
@@ -68,10 +104,14 @@ export function abs(view: FeedView, path: string): string {
   return `${view.base}${path}`;
 }
 
-/** The HTML shown for an entry: its content, else its summary, else its plain summary as a paragraph. */
+/**
+ * The HTML of an entry: `summary` is its summary markup, else its plain summary as a paragraph,
+ * else ''; `content` is its full content markup or ''. Both were sanitized at ingest, with every
+ * URL made absolute (W3C validator: ContainsRelRef), so they are written out as they are.
+ */
 export function entryHtml(view: FeedView, e: StoredEntry): { summary: string; content: string } {
   const b = view.bodies.get(e.id);
-  const summary = b?.[0] || '';
+  const summary = b?.[0] || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : '');
   const content = b?.[1] || '';
   return { summary, content };
 }

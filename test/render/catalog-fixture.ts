@@ -1,0 +1,64 @@
+/**
+ * A small catalog that exercises what the renderers must get right: markup and
+ * `]]>` in titles and bodies, XML-forbidden control characters, an entry with
+ * no link and no summary, an image whose type the URL does not tell, a story
+ * with several outlets and a merged copy, a source's language, and enough
+ * filler entries to need a second page.
+ */
+import { indexCatalog, type CatalogIndex } from '../../src/render/index';
+import type { SourceSnapshot, StoredEntry } from '../../src/store';
+
+export const SOURCES: Record<string, SourceSnapshot> = {
+  variety: { id: 'variety', title: 'Variety', feed_url: 'https://variety.com/feed/', home_page_url: 'https://variety.com/', category: 'film' },
+  deadline: { id: 'deadline', title: 'Deadline', feed_url: 'https://deadline.com/feed/', home_page_url: null, category: 'film' },
+  billboard: { id: 'billboard', title: 'Billboard & Co', feed_url: 'https://www.billboard.com/feed/?a=1&b=2', home_page_url: 'https://www.billboard.com/', category: 'music' },
+};
+
+const T = (minutesAgo: number) => new Date(Date.UTC(2026, 10, 26, 12) - minutesAgo * 60_000).toISOString();
+
+export function entry(over: Partial<StoredEntry> & Pick<StoredEntry, 'id' | 'sourceId'>): StoredEntry {
+  return {
+    guid: null, url: `https://example.com/${over.id.replace(/:/g, '-')}`, originalUrl: null, title: `Title of ${over.id}`,
+    summaryText: `Summary of ${over.id}.`, image: null, authors: [], categories: [], language: null, published: T(100),
+    updated: null, dateInferred: null, dateOriginal: null, firstSeen: T(100), contentHash: '0'.repeat(16), dupOf: null,
+    storyId: `st_${over.id.replace(/\W/g, '')}`, bodyKey: null,
+    ...over,
+  };
+}
+
+export const ENTRIES: StoredEntry[] = [
+  entry({
+    id: 'variety:0000000000000001', sourceId: 'variety', url: 'https://variety.com/2026/film/oscars?x=1&y=2',
+    originalUrl: 'https://variety.com/2026/film/oscars?x=1&y=2&utm_source=rss',
+    title: 'Oscars & <Stuff>: "the" nominees', summaryText: 'Who made it & who did not.', image: 'https://i.example.com/oscars.jpg',
+    authors: ['Jane Doe', 'Ann O\'Neil'], categories: ['Film', 'Awards & Prizes'], language: 'en-US', published: T(10), updated: T(5),
+    storyId: 'st_oscars', bodyKey: 'bodies:v1:2026-11-26T11:0',
+  }),
+  entry({ id: 'deadline:0000000000000002', sourceId: 'deadline', title: 'The Oscar nominees are in', published: T(20), storyId: 'st_oscars' }),
+  entry({
+    id: 'deadline:0000000000000003', sourceId: 'deadline', url: 'https://variety.com/2026/film/oscars?x=1&y=2', title: 'Oscars & <Stuff>: "the" nominees',
+    published: T(9), dupOf: 'variety:0000000000000001', storyId: 'st_oscars',
+  }),
+  entry({
+    id: 'billboard:0000000000000004', sourceId: 'billboard', url: null, originalUrl: null, title: 'Bell\u0007 rings \u{1F3B5} for <script>alert(1)</script>',
+    summaryText: '', image: 'https://img.example.com/photo?id=3', published: T(30), storyId: 'st_bell',
+  }),
+  entry({ id: 'billboard:0000000000000005', sourceId: 'billboard', url: 'javascript:alert(1)', title: 'A link that must not become an href', published: T(40), storyId: 'st_js' }),
+  ...Array.from({ length: 12 }, (_, i) => entry({
+    id: `deadline:f${String(i).padStart(15, '0')}`, sourceId: 'deadline', title: `Filler story ${i}`, published: T(60 + i * 7),
+  })),
+];
+
+/** entry id -> [summaryHtml, contentHtml], as the body parts hold them. */
+export const BODIES = new Map<string, [string, string]>([
+  ['variety:0000000000000001', [
+    '<p>Who made it &amp; <a href="https://variety.com/x">who</a> did not. A ]]&gt; inside.</p>',
+    '<p>Full story with ]]> and <img src="https://i.example.com/inline.png" alt="inline"> and <a href="https://variety.com/y?a=1&amp;b=2">more</a>.</p>',
+  ]],
+]);
+
+export const UPDATED_AT = '2026-11-26T12:00:00.000Z';
+
+export function fixtureIndex(rev = 7): CatalogIndex {
+  return indexCatalog({ rev, updatedAt: UPDATED_AT, entries: ENTRIES.map((e) => ({ ...e })), sources: SOURCES });
+}

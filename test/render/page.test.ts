@@ -1,0 +1,89 @@
+/**
+ * The HTML page as markup: structure, escaping and links, parsed with
+ * htmlparser2. How it looks and behaves in a browser is
+ * test/browser/page.browser.ts's job.
+ */
+import { DomUtils, parseDocument } from 'htmlparser2';
+import { describe, expect, it } from 'vitest';
+import { parseListQuery, selectStories } from '../../src/query';
+import { renderHomePage } from '../../src/render/index';
+import { absoluteTime, hueClass } from '../../src/render/page';
+import { fixtureIndex } from './catalog-fixture';
+
+const BASE = 'https://marquee.example';
+const { findAll, findOne, getAttributeValue, textContent } = DomUtils;
+type Element = Parameters<Parameters<typeof findAll>[0]>[0];
+
+function page(search = '') {
+  const idx = fixtureIndex();
+  const q = parseListQuery(new URLSearchParams(search));
+  const html = renderHomePage(idx, selectStories(idx.entries, q, idx.sources), q, { base: BASE, ttlMinutes: 15 });
+  const doc = parseDocument(html);
+  const all = (pred: (e: Element) => boolean) => findAll(pred, doc.children);
+  return { html, doc, all, stories: selectStories(idx.entries, q, idx.sources).stories };
+}
+
+describe('the HTML page', () => {
+  it('has one article per story, each headed by an h3 linking to its source article', () => {
+    const { all, stories, html } = page();
+    expect(html.startsWith('<!doctype html><html lang="en">')).toBe(true);
+    const cards = all((e) => e.name === 'article');
+    expect(cards).toHaveLength(stories.length);
+    expect(all((e) => e.name === 'h1')).toHaveLength(1);
+    cards.forEach((card, i) => {
+      const h3 = findOne((e) => e.name === 'h3', card.children)!;
+      expect(textContent(h3)).toBe(stories[i].title);
+      expect(getAttributeValue(card, 'aria-labelledby')).toBe(getAttributeValue(h3, 'id'));
+    });
+  });
+
+  it('offers the three feeds for auto-discovery, carrying the filters', () => {
+    const { all } = page('category=film&source=variety');
+    const alt = all((e) => e.name === 'link' && getAttributeValue(e, 'rel') === 'alternate');
+    expect(alt.map((e) => [getAttributeValue(e, 'type'), getAttributeValue(e, 'href')])).toEqual([
+      ['application/rss+xml', `${BASE}/feed.xml?source=variety&category=film`],
+      ['application/atom+xml', `${BASE}/feed.atom?source=variety&category=film`],
+      ['application/feed+json', `${BASE}/feed.json?source=variety&category=film`],
+    ]);
+  });
+
+  it('lists every article of a story, merged copies included, under "Full coverage"', () => {
+    const { all } = page();
+    const card = all((e) => e.name === 'article' && getAttributeValue(e, 'aria-labelledby') === 'h-st_oscars')[0];
+    const details = findOne((e) => e.name === 'details', card.children)!;
+    expect(textContent(findOne((e) => e.name === 'summary', details.children)!)).toMatch(/^Full coverage .*\(3 articles\)$/);
+    const items = findAll((e) => e.name === 'li', details.children);
+    expect(items.map((li) => textContent(findOne((e) => e.name === 'a', li.children)!))).toEqual([
+      'Oscars & <Stuff>: "the" nominees', 'Oscars & <Stuff>: "the" nominees', 'The Oscar nominees are in',
+    ]);
+    expect(textContent(items[1])).toContain('same article, merged');
+    const outlets = findOne((e) => e.name === 'ul' && getAttributeValue(e, 'class') === 'outlets', card.children)!;
+    expect(textContent(outlets)).toBe('VVarietyDDeadline');
+  });
+
+  it('escapes text, gives every image alt text, and never writes a non-http link', () => {
+    const { html, all } = page();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    for (const img of all((e) => e.name === 'img')) expect(getAttributeValue(img, 'alt')?.length).toBeGreaterThan(5);
+    for (const a of all((e) => e.name === 'a')) expect(getAttributeValue(a, 'href')).toMatch(/^(https?:\/\/|#)/);
+    const js = all((e) => e.name === 'article' && getAttributeValue(e, 'aria-labelledby') === 'h-st_js')[0];
+    expect(findAll((e) => e.name === 'a', js.children)).toHaveLength(0);
+  });
+
+  it('marks the current category, keeps the filters in the form, and links the next page', () => {
+    const { all } = page('category=film&limit=3');
+    const current = all((e) => e.name === 'a' && getAttributeValue(e, 'aria-current') === 'page');
+    expect(current.map(textContent)).toEqual(['film']);
+    const hidden = all((e) => e.name === 'input' && getAttributeValue(e, 'type') === 'hidden');
+    expect(hidden.map((e) => [getAttributeValue(e, 'name'), getAttributeValue(e, 'value')])).toEqual([['category', 'film']]);
+    const next = all((e) => e.name === 'a' && getAttributeValue(e, 'rel') === 'next');
+    expect(getAttributeValue(next[0], 'href')).toMatch(/^https:\/\/marquee\.example\/\?category=film&limit=3&cursor=/);
+  });
+
+  it('renders absolute times for readers without script, and stable monogram colours', () => {
+    expect(absoluteTime('2026-11-26T08:05:00.000Z')).toBe('26 Nov 2026, 08:05 UTC');
+    expect(hueClass('variety')).toBe(hueClass('variety'));
+    expect(new Set(['variety', 'deadline', 'billboard', 'nyt', 'bbc', 'verge'].map(hueClass)).size).toBeGreaterThan(3);
+  });
+});
