@@ -62,7 +62,7 @@ const sizeable = (img: SanitizedImage) =>
   (img.width === null || img.width >= 100) && (img.height === null || img.height >= 80) &&
   !/\/(?:smilies|emoji)\/|gravatar\.com\/avatar|\/wp-includes\/images\//i.test(img.url);
 
-function pickImage(item: ParsedItem, bases: string[], content: SanitizedImage[], summary: SanitizedImage[]): string | null {
+function pickImage(item: ParsedItem, base: string | null, content: SanitizedImage[], summary: SanitizedImage[]): string | null {
   const order = ['media:thumbnail', 'media:content', 'enclosure', 'itunes:image', 'json:image', 'json:banner_image'] as const;
   for (const origin of order) {
     // media:thumbnail and media:content rank together: the biggest of them wins.
@@ -71,7 +71,7 @@ function pickImage(item: ParsedItem, bases: string[], content: SanitizedImage[],
       : item.images.filter((i) => i.origin === origin);
     const best = [...group].sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0));
     for (const img of best) {
-      const abs = resolveUrl(img.url, ...bases);
+      const abs = resolveUrl(img.url, base);
       if (abs && !isTrackingPixel(abs, img.width, img.height)) return abs;
     }
   }
@@ -101,42 +101,81 @@ function identityKey(item: ParsedItem, url: string | null, title: string, date: 
   return `t:${title}\n${date ?? ''}`;
 }
 
+/**
+ * The base every relative URL of an item is resolved against, as one absolute URL:
+ * the xml:base in effect (W3C XML Base §4.2: a relative xml:base is relative to the
+ * document's URL), else the feed's own link, else the URL the feed was fetched from.
+ */
+export function itemBase(feed: ParsedFeed, item: ParsedItem | null, feedUrl: string): string | null {
+  const feedXmlBase = feed.base ? resolveUrl(feed.base, feedUrl) : null;
+  if (item?.base) {
+    const b = resolveUrl(item.base, feedXmlBase ?? feedUrl);
+    if (b) return b;
+  }
+  if (feedXmlBase) return feedXmlBase;
+  return (feed.link ? resolveUrl(feed.link, feedUrl) : null) ?? resolveUrl(feedUrl) ?? null;
+}
+
+/** One item normalized on its own, before identity and in-feed duplicates are decided. */
+export interface ItemDraft {
+  item: ParsedItem;
+  url: string | null;
+  originalUrl: string | null;
+  title: string;
+  summaryText: string;
+  /** Sanitized summary, always (normalizeFeed drops it when it only repeats the content). */
+  summaryHtml: string;
+  contentHtml: string;
+  image: string | null;
+  authors: string[];
+  categories: string[];
+  dates: Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'>;
+  fullText: string;
+  /** Plain text of the sanitized summary and content (capped at FINGERPRINT_TEXT_MAX). */
+  summaryPlain: string;
+  contentPlain: string;
+}
+
+export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: NormalizeContext): ItemDraft {
+  const { feedUrl, now } = ctx;
+  const base = itemBase(feed, item, feedUrl);
+  const contentBases = [item.contentBase ? resolveUrl(item.contentBase, base) ?? base : base];
+  const summaryBases = [item.summaryBase ? resolveUrl(item.summaryBase, base) ?? base : base];
+  // link, else a permalink guid (RSS 2.0 isPermaLink), resolved against the base.
+  let originalUrl = resolveUrl(item.link, base);
+  if (!originalUrl && item.guidIsPermaLink) originalUrl = resolveUrl(item.guid, base);
+  const url = canonicalUrl(originalUrl);
+  const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
+    bases: contentBases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+  });
+  const summary = sanitizeHtml(item.summary, { bases: summaryBases, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX });
+  const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
+  let title = htmlToText(item.title);
+  if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
+  const dates = pickDate(item, now);
+  const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
+  const seen = new Set<string>();
+  const categories: string[] = [];
+  for (const c of item.categories) {
+    const t = collapseWhitespace(htmlToText(c));
+    if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
+      seen.add(t.toLowerCase());
+      categories.push(t);
+    }
+  }
+  const image = pickImage(item, base, content.images, summary.images);
+  const fullText = `${summary.text} ${content.text}`.slice(0, FINGERPRINT_TEXT_MAX * 2);
+  return { item, url, originalUrl, title, summaryText, summaryHtml: summary.html, contentHtml: content.html, image, authors, categories, dates, fullText, summaryPlain: summary.text, contentPlain: content.text };
+}
+
 export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): NormalizedEntry[] {
-  const { source, feedUrl, now } = ctx;
+  const { source, now } = ctx;
   const firstSeen = now.toISOString();
   const drafts = feed.items.map((item) => {
-    const bases = [item.base, feed.base, feed.link, feedUrl].filter((b): b is string => !!b);
-    // A feed's own link may itself be relative (to the feed URL).
-    const linkCandidates = [item.link, item.guidIsPermaLink ? item.guid : null];
-    let originalUrl: string | null = null;
-    for (const c of linkCandidates) {
-      originalUrl = resolveUrl(c, ...bases);
-      if (originalUrl) break;
-    }
-    const url = canonicalUrl(originalUrl);
-    const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
-      bases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
-    });
-    const summary = sanitizeHtml(item.summary, { bases, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX });
-    const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
-    let title = htmlToText(item.title);
-    if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
-    const dates = pickDate(item, now);
-    const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
-    const seen = new Set<string>();
-    const categories: string[] = [];
-    for (const c of item.categories) {
-      const t = collapseWhitespace(htmlToText(c));
-      if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
-        seen.add(t.toLowerCase());
-        categories.push(t);
-      }
-    }
-    const image = pickImage(item, bases, content.images, summary.images);
+    const d = normalizeItem(feed, item, ctx);
     // Don't store the same text twice when the summary is just the start of the content.
-    const summaryHtml = summary.html && content.html && content.text.startsWith(summary.text.replace(/…$/, '')) ? '' : summary.html;
-    const fullText = `${summary.text} ${content.text}`.slice(0, FINGERPRINT_TEXT_MAX * 2);
-    return { item, url, originalUrl, title, summaryText, summaryHtml, contentHtml: content.html, image, authors, categories, dates, fullText };
+    if (d.summaryHtml && d.contentHtml && d.contentPlain.startsWith(d.summaryPlain.replace(/…$/, ''))) d.summaryHtml = '';
+    return d;
   });
 
   // Guids repeated inside one document (Miniflux #4197): a repeat that is the same item is
