@@ -1,5 +1,5 @@
 /**
- * The HTML sanitizer: an allow-list over htmlparser2's tokenizer, in one pass
+ * The HTML sanitizer: an allow-list over our HTML tokenizer (tokenize.ts), in one pass
  * that also yields the plain text and the images of the fragment.
  *
  * What survives: the structural and inline tags a news article uses, a few
@@ -23,7 +23,7 @@
  * tested in Node) and it was slower on our content (measured in workerd:
  * test/integration/sanitizer-choice.test.ts, numbers in the README).
  */
-import { collapseWhitespace, truncate } from './text';
+import { collapseWhitespace, repairMojibake, truncate } from './text';
 import { tokenizeHtml, type TokenHandler } from './tokenize';
 import { resolveUrl } from './url';
 
@@ -219,6 +219,7 @@ function pushPlain(s: string): void {
 /** Returns false when the rest of the input cannot change the result. */
 function emitText(t: string): boolean {
   if (run.dropDepth > 0) return true;
+  t = repairMojibake(t);
   if (run.truncated) {
     pushPlain(t);
   } else {

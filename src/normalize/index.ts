@@ -107,7 +107,9 @@ function identityKey(item: ParsedItem, url: string | null, title: string, date: 
  * document's URL), else the feed's own link, else the URL the feed was fetched from.
  */
 export function itemBase(feed: ParsedFeed, item: ParsedItem | null, feedUrl: string): string | null {
-  const feedXmlBase = feed.base ? resolveUrl(feed.base, feedUrl) : null;
+  // xml:base="" (kept as '') means the document's own URL.
+  const feedXmlBase = feed.base === '' ? resolveUrl(feedUrl) : feed.base ? resolveUrl(feed.base, feedUrl) : null;
+  if (item?.base === '') return feedXmlBase ?? resolveUrl(feedUrl);
   if (item?.base) {
     const b = resolveUrl(item.base, feedXmlBase ?? feedUrl);
     if (b) return b;
@@ -144,7 +146,12 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   // link, else a permalink guid (RSS 2.0 isPermaLink), resolved against the base.
   let originalUrl = resolveUrl(item.link, base);
   if (!originalUrl && item.guidIsPermaLink) originalUrl = resolveUrl(item.guid, base);
-  const url = canonicalUrl(originalUrl);
+  // An empty link (Atom href="") is a same-document reference (RFC 3986 §4.4): it resolves to the
+  // base, which is the feed document, not an article. It is kept as the original URL, as written,
+  // but it is no canonical article URL, so it cannot make two entries look like duplicates.
+  const sameDocument = item.link !== null && item.link.trim() === '' && !originalUrl;
+  if (sameDocument) originalUrl = base;
+  const url = sameDocument ? null : canonicalUrl(originalUrl);
   const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
     bases: contentBases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
   });

@@ -67,8 +67,12 @@ function htmlOf(doc: XmlDocument, el: XmlElement | null): string | null {
  * kept and normalize resolves it against the feed's base chain.
  */
 function withBase(outer: string | null, el: XmlElement | null): string | null {
-  const b = el?.attrs['xml:base']?.trim();
-  if (!b) return outer;
+  const raw = el?.attrs['xml:base'];
+  if (raw === undefined) return outer;
+  const b = raw.trim();
+  // xml:base="" is a same-document reference: the base outside it still applies (RFC 3986 §5.2.2),
+  // which for the root means the document's own URL; '' says exactly that to normalize.
+  if (!b) return outer ?? '';
   if (outer && /^[a-z][a-z0-9+.-]*:/i.test(outer)) {
     try {
       return new URL(b, outer).href;
@@ -146,11 +150,14 @@ function atomLinks(el: XmlElement, base: string | null): Array<{ href: string; r
   const out: Array<{ href: string; rel: string; type: string | null; length: number | null }> = [];
   for (const l of el.children) {
     if (l.name !== 'atom:link' && l.name !== 'link') continue;
-    // RFC 4287 §4.2.7: href is required; an RSS <link> has text instead and is skipped here.
-    let href = str(l.attrs.href);
-    if (!href) continue;
+    // RFC 4287 §4.2.7: href is required. An empty href is a same-document reference (RFC 3986
+    // §4.4) and is kept as ''; a link that carries its URL as text instead is read that way;
+    // an RSS <link> (text, no rel) is not an Atom link and is skipped.
+    let href: string | null = l.attrs.href === undefined ? null : l.attrs.href.trim();
+    if (href === null && l.attrs.rel !== undefined) href = str(l.text);
+    if (href === null) continue;
     const own = l.attrs['xml:base'];
-    if (own) href = resolveAgainst(href, withBase(base, l));
+    if (own && href) href = resolveAgainst(href, withBase(base, l));
     out.push({ href, rel: (str(l.attrs.rel) ?? 'alternate').toLowerCase(), type: str(l.attrs.type), length: num(l.attrs.length) });
   }
   return out;
@@ -165,10 +172,10 @@ function resolveAgainst(href: string, base: string | null): string {
   }
 }
 
-/** RFC 4287 §4.2.7.2: rel="alternate" (the default) with an HTML type first. */
+/** RFC 4287 §4.2.7.2: rel="alternate" (the default); one typed as HTML first, then an untyped one. */
 function alternateHref(links: ReturnType<typeof atomLinks>): string | null {
   const alts = links.filter((l) => l.rel === 'alternate');
-  return (alts.find((l) => !l.type || /html/i.test(l.type)) ?? alts[0])?.href ?? null;
+  return (alts.find((l) => l.type && /html/i.test(l.type)) ?? alts.find((l) => !l.type) ?? alts[0])?.href ?? null;
 }
 
 // ---- RSS 0.9x / 2.0 ----------------------------------------------------------------
@@ -186,16 +193,20 @@ function rssEnclosures(it: XmlElement, base: string | null): ParsedEnclosure[] {
   return out;
 }
 
-function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, channelLang: string | null): ParsedItem {
+const ABSOLUTE_URL = /^https?:\/\//i;
+
+function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, channelLang: string | null, channelAuthors: string[]): ParsedItem {
   const base = withBase(channelBase, it);
   const guidEl = child(it, 'guid');
   const guid = str(guidEl?.text);
-  // RSS 2.0: isPermaLink defaults to true; a value other than "false" keeps it true.
-  const permalink = guid !== null && (guidEl!.attrs.ispermalink ?? 'true').trim().toLowerCase() !== 'false';
+  // RSS 2.0: isPermaLink defaults to true ("the reader may assume that it is a permalink"); a
+  // guid that is not an absolute URL is not one, whatever the attribute says.
+  const permalink = guid !== null && (guidEl!.attrs.ispermalink ?? 'true').trim().toLowerCase() !== 'false' && ABSOLUTE_URL.test(guid);
   const links = atomLinks(it, base);
   const linkEl = children(it, 'link').find((l) => str(l.text) || str(l.attrs.href));
   const enclosures = rssEnclosures(it, base);
-  const contentEl = child(it, 'content:encoded') ?? child(it, 'xhtml:body') ?? child(it, 'body');
+  // content:encoded, else an XHTML body, else Userland's <fullitem> (escaped HTML).
+  const contentEl = child(it, 'content:encoded') ?? child(it, 'xhtml:body') ?? child(it, 'body') ?? child(it, 'fullitem');
   const descEl = child(it, 'description');
   return {
     guid,
@@ -205,23 +216,19 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
     title: first(htmlOf(doc, child(it, 'title')), htmlOf(doc, child(it, 'dc:title')), mediaText(doc, it, 'media:title'), htmlOf(doc, child(it, 'itunes:title'))),
     summary: first(htmlOf(doc, descEl), htmlOf(doc, child(it, 'dc:description')), mediaText(doc, it, 'media:description'),
       htmlOf(doc, child(it, 'itunes:summary')), htmlOf(doc, child(it, 'itunes:subtitle'))),
-    content: contentEl ? (contentEl.name === 'content:encoded' ? htmlOf(doc, contentEl) : str(innerSource(doc, contentEl))) : null,
+    content: contentEl ? (contentEl.name === 'content:encoded' || contentEl.name === 'fullitem' ? htmlOf(doc, contentEl) : str(innerSource(doc, contentEl))) : null,
     contentText: null,
     published: first(childText(it, 'pubdate'), childText(it, 'dc:date'), childText(it, 'dcterms:issued'), childText(it, 'dcterms:created'),
       childText(it, 'atom:published'), childText(it, 'published'), childText(it, 'date')),
     updated: first(childText(it, 'atom:updated'), childText(it, 'dcterms:modified'), childText(it, 'updated'), childText(it, 'lastbuilddate')),
-    authors: uniq([
+    authors: orInherited(uniq([
       ...children(it, 'author').map((a) => (a.children.length ? childText(a, 'name') ?? childText(a, 'atom:name') : personName(a.text))),
       ...children(it, 'dc:creator').map((a) => personName(a.text)),
+      ...children(it, 'dc:author').map((a) => personName(a.text)),
       ...children(it, 'atom:author').map((a) => childText(a, 'atom:name')),
       personName(childText(it, 'itunes:author')),
-    ]),
-    categories: uniq([
-      ...children(it, 'category').map((c) => c.text),
-      ...children(it, 'dc:subject').map((c) => c.text),
-      ...children(it, 'media:category').map((c) => c.text),
-      ...children(it, 'atom:category').map((c) => first(str(c.attrs.label), str(c.attrs.term))),
-    ]),
+    ]), channelAuthors),
+    categories: rssCategories(it),
     enclosures,
     images: [...mediaImages(it), ...enclosureImages(enclosures), ...itunesImage(it)],
     base,
@@ -230,6 +237,20 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
     language: first(childText(it, 'dc:language'), langOf(null, it), channelLang),
   };
 }
+
+/** Categories in document order: category, dc:subject, media:category, atom:category, and <tags>. */
+function rssCategories(it: XmlElement): string[] {
+  const out: Array<string | null> = [];
+  for (const c of it.children) {
+    if (c.name === 'category' || c.name === 'dc:subject' || c.name === 'media:category') out.push(c.text);
+    else if (c.name === 'atom:category') out.push(first(str(c.attrs.label), str(c.attrs.term)));
+    // <tags>: a comma-separated list some blog engines write (feedparser reads it too).
+    else if (c.name === 'tags') out.push(...c.text.split(','));
+  }
+  return uniq(out);
+}
+
+const orInherited = (own: string[], inherited: string[]): string[] => (own.length ? own : inherited);
 
 function skipLists(channel: XmlElement | null): { skipHours: number[]; skipDays: string[] } {
   const skipHours = children(child(channel, 'skiphours'), 'hour').map((h) => Number(h.text.trim()))
@@ -249,6 +270,13 @@ export function adaptRss(doc: XmlDocument, root: XmlElement): ParsedFeed {
   const version = str(root.attrs.version);
   const links = channel ? atomLinks(channel, base) : [];
   const channelLinkEl = children(channel, 'link').find((l) => str(l.text));
+  // The channel's author(s), for items that name none: dc:creator, itunes:author or an Atom author
+  // at channel level (a one-author blog or podcast). managingEditor/webMaster are roles, not authors.
+  const channelAuthors = uniq([
+    ...children(channel, 'dc:creator').map((a) => personName(a.text)),
+    personName(childText(channel, 'itunes:author')),
+    ...children(channel, 'atom:author').map((a) => childText(a, 'atom:name')),
+  ]);
   return {
     format: 'rss',
     version: version ? `rss ${version}` : 'rss',
@@ -259,7 +287,7 @@ export function adaptRss(doc: XmlDocument, root: XmlElement): ParsedFeed {
     image: first(childText(child(channel, 'image'), 'url'), itunesImage(channel)[0]?.url, mediaImages(channel)[0]?.url),
     ttlMinutes: num(childText(channel, 'ttl')),
     ...skipLists(channel),
-    items: itemEls.filter((it) => it.complete).map((it) => rssItem(doc, it, base, lang)),
+    items: itemEls.filter((it) => it.complete).map((it) => rssItem(doc, it, base, lang, channelAuthors)),
   };
 }
 
@@ -272,6 +300,7 @@ export function adaptRdf(doc: XmlDocument, root: XmlElement): ParsedFeed {
   // RSS 1.0 §5.5: items are siblings of the channel; some documents nest them in it.
   const itemEls = [...children(root, 'item'), ...children(channel, 'item')];
   const is090 = Object.values(doc.rootNamespaces).some((u) => /my\.netscape\.com\/rdf\/simple\/0\.9/i.test(u));
+  const channelAuthors = uniq(children(channel, 'dc:creator').map((a) => personName(a.text)));
   const items = itemEls.filter((it) => it.complete).map((it): ParsedItem => {
     const itemBase = withBase(base, it);
     const contentEl = child(it, 'content:encoded');
@@ -287,7 +316,7 @@ export function adaptRdf(doc: XmlDocument, root: XmlElement): ParsedFeed {
       contentText: null,
       published: first(childText(it, 'dc:date'), childText(it, 'dcterms:issued'), childText(it, 'dcterms:created'), childText(it, 'pubdate')),
       updated: childText(it, 'dcterms:modified'),
-      authors: uniq(children(it, 'dc:creator').map((a) => personName(a.text))),
+      authors: orInherited(uniq(children(it, 'dc:creator').map((a) => personName(a.text))), channelAuthors),
       categories: uniq(children(it, 'dc:subject').map((c) => c.text)),
       enclosures: rssEnclosures(it, itemBase),
       images: [...mediaImages(it), ...enclosureImages(rssEnclosures(it, itemBase))],
@@ -333,7 +362,12 @@ function textConstruct(doc: XmlDocument, el: XmlElement | null): string | null {
     const onlyDiv = div && el.children.length === 1 && el.text.trim() === '';
     return str(innerSource(doc, onlyDiv ? div : el));
   }
-  if (type === 'html' || type === 'text/html' || mode === 'escaped') return htmlOf(doc, el);
+  if (type === 'html' || type === 'text/html' || mode === 'escaped') {
+    // TypePad wrapped escaped HTML in an XHTML div: the div is a wrapper, its text is the HTML.
+    const only = el.children.length === 1 && el.text.trim() === '' ? el.children[0] : null;
+    if (only && (only.name === 'xhtml:div' || only.name === 'div') && !only.children.length) return str(only.text);
+    return htmlOf(doc, el);
+  }
   if (type === '' || type === 'text' || type.startsWith('text/')) {
     // Plain text; a document that nests markup in it anyway gets that markup's text.
     const t = str(el.children.length ? deepText(el) : el.text);
@@ -357,6 +391,8 @@ function atomPeople(el: XmlElement | null, name: string): string[] {
 }
 
 export function adaptAtom(doc: XmlDocument, root: XmlElement): ParsedFeed {
+  // RFC 4287 §4.1.2: an Atom Entry Document has a lone <entry> as its root; read it as a feed of one.
+  if (root.name === 'entry') root = { ...root, name: 'feed', children: [root], attrs: {} };
   const base = withBase(null, root);
   const lang = langOf(null, root);
   const feedLinks = atomLinks(root, base);
@@ -429,8 +465,9 @@ export function isJsonFeed(doc: Json): boolean {
 }
 
 function jsonAuthors(it: Json): string[] {
-  // 1.1 has `authors`; 1.0 had a single `author` (still allowed, deprecated).
-  const list = Array.isArray(it.authors) ? it.authors : it.author ? [it.author] : [];
+  // 1.1 has `authors`; 1.0 had a single `author`, which 1.1 still allows (deprecated). A document
+  // written for both readers may carry both: read both.
+  const list = [...(Array.isArray(it.authors) ? it.authors : []), ...(it.author ? [it.author] : [])];
   return uniq(list.map((a) => (typeof a === 'string' ? a : str(obj(a)?.name))));
 }
 

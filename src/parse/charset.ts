@@ -72,9 +72,10 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null = null)
   if (b0 === 0x3c && b1 === 0x00 && b2 === 0x3f && b3 === 0x00) return { text: decodeWith('utf-16le', bytes), encoding: 'utf-16le', via: 'utf16-sniff' };
   if (b0 === 0x00 && b1 === 0x3c && b2 === 0x00 && b3 === 0x3f) return { text: decodeWith('utf-16be', bytes), encoding: 'utf-16be', via: 'utf16-sniff' };
 
-  // 3. Valid UTF-8 stays UTF-8.
+  // 3. Valid UTF-8 stays UTF-8. C1 controls in it are windows-1252 characters that went through
+  // a Latin-1 -> UTF-8 conversion ("don\u0092t"); they are never text, so they are mapped back.
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes), encoding: 'utf-8', via: 'valid-utf8' };
+    return { text: fixC1(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)), encoding: 'utf-8', via: 'valid-utf8' };
   } catch {
     // not UTF-8: fall through to what the document declares
   }
@@ -106,6 +107,11 @@ const CP1252_C1 = [
   0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
   0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 ];
+
+/** Map C1 controls (U+0080-U+009F) to the windows-1252 characters their byte values stand for. */
+export function c1ToWindows1252(text: string): string {
+  return fixC1(text);
+}
 
 function fixC1(text: string): string {
   // eslint-disable-next-line no-control-regex

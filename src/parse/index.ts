@@ -132,7 +132,7 @@ export function parseFeedText(text: string): { feed: ParsedFeed; repaired: boole
 }
 
 function isFeedRoot(name: string): boolean {
-  return name === 'rss' || name === 'feed' || name === 'rdf:rdf' || name === 'rdf' || name === 'channel' || name === 'rss2:rss';
+  return name === 'rss' || name === 'feed' || name === 'entry' || name === 'rdf:rdf' || name === 'rdf' || name === 'channel' || name === 'rss2:rss';
 }
 
 function findFeedRoot(el: XmlElement, depth = 0): XmlElement | null {
@@ -152,6 +152,7 @@ function adaptXml(doc: XmlDocument, root: XmlElement): ParsedFeed {
     case 'channel':
       return adaptRss(doc, root);
     case 'feed':
+    case 'entry':
       return adaptAtom(doc, root);
     default:
       return adaptRdf(doc, root);

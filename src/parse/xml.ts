@@ -29,6 +29,7 @@
  *  - Keeps each element's source offsets so a field that carries inline markup
  *    (Atom `type="xhtml"`, RSS descriptions with raw HTML) can be read as HTML.
  */
+import { c1ToWindows1252 } from './charset';
 
 export interface XmlElement {
   /** Canonical name: lowercased, namespace prefix replaced by our prefix (see NS_PREFIX). */
@@ -128,6 +129,9 @@ export function decodeXmlEntities(s: string): string {
           const cp = Number.parseInt(digits, hex ? 16 : 10);
           // XML 1.0 §4.1 (WFC: Legal Character): NUL and surrogates are not characters.
           rep = cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
+          // A reference to a C1 control is a windows-1252 character written by its byte value
+          // (HTML §13.2.5.80 maps them the same way); C1 controls are never text.
+          if (cp >= 0x80 && cp <= 0x9f) rep = c1ToWindows1252(rep);
         }
       } else {
         switch (s.slice(amp + 1, semi)) {
@@ -394,6 +398,8 @@ export function readXml(input: string): XmlDocument {
       if (rp && VOCABULARY.has(rp)) bare.add(rp);
       const dp = scope[''];
       if (dp && VOCABULARY.has(dp)) bare.add(dp);
+      // An RDF document's vocabulary is RSS 1.0 (or 0.90) whatever prefix it is bound to.
+      if (rp === 'rdf') bare.add('rss1').add('rss090');
     }
     const attrs: Record<string, string> = {};
     for (const [an, av] of rawAttrs) attrs[canonical(an, scope, true)] = av;
@@ -494,9 +500,20 @@ export function deepText(el: XmlElement): string {
 
 /** The element's content as written in the source: the markup of its children, as HTML. */
 export function innerSource(doc: XmlDocument, el: XmlElement): string {
-  const raw = doc.source.slice(el.innerStart, el.innerEnd);
+  let raw = doc.source.slice(el.innerStart, el.innerEnd);
   // CDATA inside mixed content means "this text is literal": escape it for the HTML reader.
-  return raw.indexOf('<![CDATA[') < 0
-    ? raw
-    : raw.replace(/<!\[CDATA\[([\s\S]*?)(?:\]\]>|$)/g, (_, t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  if (raw.indexOf('<![CDATA[') >= 0) {
+    raw = raw.replace(/<!\[CDATA\[([\s\S]*?)(?:\]\]>|$)/g, (_, t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  }
+  // XML's <iframe/> or <div/> is empty; HTML ignores the slash on non-void elements and would
+  // swallow what follows (an <iframe> would eat the rest as raw text). Write such tags out in full.
+  if (raw.indexOf('/>') >= 0) {
+    raw = raw.replace(/<([A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*\/>/g, (m, name: string, attrs: string) => {
+      const local = name.slice(name.indexOf(':') + 1).toLowerCase();
+      return HTML_VOID.has(local) ? m : `<${name}${attrs}></${name}>`;
+    });
+  }
+  return raw;
 }
+
+const HTML_VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
