@@ -41,7 +41,8 @@ def main():
     n = 0
     for root, _, files in os.walk(REAL):
         for name in sorted(files):
-            if not name.endswith(('.xml', '.rss', '.atom', '.rdf', '.json')) or name.startswith('expected'):
+            # JSON Feeds are their own reference (feedparser 6.0 has no JSON support).
+            if not name.endswith(('.xml', '.rss', '.atom', '.rdf')) or name.startswith('expected'):
                 continue
             path = os.path.join(root, name)
             rel = os.path.relpath(path, REAL)
