@@ -67,10 +67,12 @@ const ZONES: Record<string, number> = {
   wib: 420, wita: 480, wit: 540, pht: 480, ict: 420, brt: -180, art: -180,
 };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): Date | null {
-  if (!(y >= 1000 && y <= 9999) || mo < 0 || mo > 11 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return null;
+  if (!(y >= 1000 && y <= 9999) || mo < 0 || mo > 11 || d < 1 || h > 24 || mi > 59 || s > 60) return null;
   // Reject rollovers such as 31 February.
-  if (new Date(Date.UTC(y, mo, d)).getUTCDate() !== d) return null;
+  if (d > (mo === 1 ? ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28) : DAYS_IN_MONTH[mo])) return null;
   // A leap second (23:59:60) is read as :59, which is what most clocks show.
   const t = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms) - offsetMin * 60_000;
   return Number.isNaN(t) ? null : new Date(t);

@@ -103,12 +103,18 @@ const BEACONS: RegExp[] = [
   /\/(?:pixel|beacon|tracking|tracker|open)\.(?:gif|png|php)(?:\?|$)/i,
 ];
 
-/** One alternation of all of them: a single regex test per image instead of one per host. */
+/**
+ * One alternation of all of them. Every pattern but the last starts with a host, so the host is
+ * checked first: only URLs whose host could match go through the long alternation.
+ */
 const BEACON = new RegExp(BEACONS.map((r) => `(?:${r.source})`).join('|'), 'i');
+const BEACON_PATH = BEACONS[BEACONS.length - 1];
+const BEACON_HOST_HINT = /(?:feedburner|feedblitz|wp\.com|wordpress\.com|doubleclick|google-analytics|quantserve|scorecardresearch|feedsportal|facebook\.com|bing\.com|pinterest|list-manage|mathtag|amazon-adsystem|assoc-amazon|reuters|tynt|outbrain|taboola)/i;
 
 export function isTrackingPixel(src: string, width: number | null, height: number | null): boolean {
   if ((width !== null && width <= 2 && (height === null || height <= 2)) || (height !== null && height <= 2 && (width === null || width <= 2))) return true;
-  return BEACON.test(src);
+  const host = /^https?:\/\/([^/?#]*)/i.exec(src)?.[1] ?? '';
+  return BEACON_HOST_HINT.test(host) ? BEACON.test(src) : BEACON_PATH.test(src);
 }
 
 /**
@@ -143,7 +149,9 @@ export interface SanitizeResult {
 
 export interface SanitizeOptions {
   /** Bases for relative URLs, innermost first (xml:base, feed link, feed URL). */
-  bases: Array<string | null | undefined>;
+  bases?: Array<string | null | undefined>;
+  /** Or the one absolute base, already resolved (normalize passes this). */
+  base?: string | null;
   /** Stop after this many characters of text; open tags are closed and an ellipsis added. */
   maxTextChars?: number;
   /** Cap on the plain text returned. */
@@ -219,7 +227,6 @@ function pushPlain(s: string): void {
 /** Returns false when the rest of the input cannot change the result. */
 function emitText(t: string): boolean {
   if (run.dropDepth > 0) return true;
-  t = repairMojibake(t);
   if (run.truncated) {
     pushPlain(t);
   } else {
@@ -396,15 +403,16 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
   if (!input) return { html: '', text: '', images: [], truncated: false };
   const outer = run;
   run = {
-    base: resolveBase(opts.bases), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
+    base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
     html: '', plain: '', images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
   };
   try {
     tokenizeHtml(input, handler);
     closeTo(0);
+    // Mojibake is repaired once on the result (it never spans markup), not per text chunk.
     return {
-      html: run.html.trim(),
-      text: truncate(collapseWhitespace(run.plain), run.maxPlain),
+      html: repairMojibake(run.html.trim()),
+      text: truncate(collapseWhitespace(repairMojibake(run.plain)), run.maxPlain),
       images: run.images,
       truncated: run.truncated,
     };

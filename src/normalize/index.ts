@@ -107,15 +107,26 @@ function identityKey(item: ParsedItem, url: string | null, title: string, date: 
  * document's URL), else the feed's own link, else the URL the feed was fetched from.
  */
 export function itemBase(feed: ParsedFeed, item: ParsedItem | null, feedUrl: string): string | null {
-  // xml:base="" (kept as '') means the document's own URL.
-  const feedXmlBase = feed.base === '' ? resolveUrl(feedUrl) : feed.base ? resolveUrl(feed.base, feedUrl) : null;
-  if (item?.base === '') return feedXmlBase ?? resolveUrl(feedUrl);
-  if (item?.base) {
-    const b = resolveUrl(item.base, feedXmlBase ?? feedUrl);
+  const { xmlBase, fallback } = feedBases(feed, feedUrl);
+  if (item?.base === '') return xmlBase ?? resolveUrl(feedUrl);
+  if (item?.base && item.base !== feed.base) {
+    const b = resolveUrl(item.base, xmlBase ?? feedUrl);
     if (b) return b;
   }
-  if (feedXmlBase) return feedXmlBase;
-  return (feed.link ? resolveUrl(feed.link, feedUrl) : null) ?? resolveUrl(feedUrl) ?? null;
+  return xmlBase ?? fallback;
+}
+
+/** The feed-level bases, computed once per feed and document URL. */
+const feedBaseCache = new WeakMap<ParsedFeed, { feedUrl: string; xmlBase: string | null; fallback: string | null }>();
+function feedBases(feed: ParsedFeed, feedUrl: string): { xmlBase: string | null; fallback: string | null } {
+  const hit = feedBaseCache.get(feed);
+  if (hit && hit.feedUrl === feedUrl) return hit;
+  // xml:base="" (kept as '') means the document's own URL.
+  const xmlBase = feed.base === '' ? resolveUrl(feedUrl) : feed.base ? resolveUrl(feed.base, feedUrl) : null;
+  const fallback = (feed.link ? resolveUrl(feed.link, feedUrl) : null) ?? resolveUrl(feedUrl) ?? null;
+  const entry = { feedUrl, xmlBase, fallback };
+  feedBaseCache.set(feed, entry);
+  return entry;
 }
 
 /** One item normalized on its own, before identity and in-feed duplicates are decided. */
@@ -141,8 +152,8 @@ export interface ItemDraft {
 export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: NormalizeContext): ItemDraft {
   const { feedUrl, now } = ctx;
   const base = itemBase(feed, item, feedUrl);
-  const contentBases = [item.contentBase ? resolveUrl(item.contentBase, base) ?? base : base];
-  const summaryBases = [item.summaryBase ? resolveUrl(item.summaryBase, base) ?? base : base];
+  const contentBase = item.contentBase ? resolveUrl(item.contentBase, base) ?? base : base;
+  const summaryBase = item.summaryBase ? resolveUrl(item.summaryBase, base) ?? base : base;
   // link, else a permalink guid (RSS 2.0 isPermaLink), resolved against the base.
   let originalUrl = resolveUrl(item.link, base);
   if (!originalUrl && item.guidIsPermaLink) originalUrl = resolveUrl(item.guid, base);
@@ -153,9 +164,13 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   if (sameDocument) originalUrl = base;
   const url = sameDocument ? null : canonicalUrl(originalUrl);
   const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
-    bases: contentBases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
   });
-  const summary = sanitizeHtml(item.summary, { bases: summaryBases, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX });
+  // With content beside it, the summary's text past what is shown adds nothing the content does not
+  // have; without content, the summary is the text near-duplicate detection gets.
+  const summary = sanitizeHtml(item.summary, {
+    base: summaryBase, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: content.text ? SUMMARY_HTML_TEXT_MAX : FINGERPRINT_TEXT_MAX,
+  });
   const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
   let title = htmlToText(item.title);
   if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
