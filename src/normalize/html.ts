@@ -111,6 +111,9 @@ const BEACON = new RegExp(BEACONS.map((r) => `(?:${r.source})`).join('|'), 'i');
 const BEACON_PATH = BEACONS[BEACONS.length - 1];
 const BEACON_HOST_HINT = /(?:feedburner|feedblitz|wp\.com|wordpress\.com|doubleclick|google-analytics|quantserve|scorecardresearch|feedsportal|facebook\.com|bing\.com|pinterest|list-manage|mathtag|amazon-adsystem|assoc-amazon|reuters|tynt|outbrain|taboola)/i;
 
+/** Links that only count clicks: FeedBurner flare and click-through, Feedsportal, FeedBlitz. */
+const BEACON_LINK = /^(?:https?:)?\/\/(?:feeds\.feedburner\.com\/~(?:ff|a)\/|[^/]*feedsportal\.com\/|feeds\.feedblitz\.com\/~\/[a-z]\/)/i;
+
 export function isTrackingPixel(src: string, width: number | null, height: number | null): boolean {
   if ((width !== null && width <= 2 && (height === null || height <= 2)) || (height !== null && height <= 2 && (width === null || width <= 2))) return true;
   const host = /^https?:\/\/([^/?#]*)/i.exec(src)?.[1] ?? '';
@@ -310,6 +313,12 @@ function startTag(name: string, selfClosing: boolean): void {
     return;
   }
   if (!rule.allowed) return; // unknown or presentational: drop the tag, keep its content
+  if (tag === 'a') {
+    // A link to a beacon (FeedBurner's "feedflare" share buttons, click counters) is tracking, not
+    // content: the tag goes, whatever it wrapped (usually a beacon image, gone too) stays.
+    const href = attrOf('href');
+    if (href && BEACON_LINK.test(href)) return;
+  }
   if (rule.closes) impliedClose(rule.closes);
 
   let out = `<${tag}`;
