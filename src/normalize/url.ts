@@ -13,21 +13,37 @@
  */
 
 /**
- * Query parameters that only track the click. Compiled from Miniflux's
- * internal/reader/urlcleaner (itself drawn from AdGuard's TrackParamFilter,
- * Firefox query stripping, Neat-URL and Brave's list), plus the publisher
- * and newsletter tags entertainment feeds add (BBC's at_*, NYT's smid/smtyp,
- * Guardian's CMP, Vox Media's utm-alikes). A prefix ends in `*`.
+ * Query parameters that only track the click, grouped by who sets them. The
+ * names come from the lists Miniflux's urlcleaner (internal/reader/urlcleaner,
+ * Apache-2.0) is built from, and which we checked directly:
+ *  - AdGuard TrackParamFilter, sections/general_url.txt (AdguardTeam/AdguardFilters);
+ *  - Firefox's query-stripping list (Remote Settings collection "query-stripping");
+ *  - Neat-URL, data/default-params-by-category.json (Smile4ever/Neat-URL);
+ *  - Brave's query filter (brave/brave-core, components/query_filter);
+ *  - Google Analytics 4 campaign parameters (developers.google.com/analytics).
+ * plus the publisher tags seen on entertainment and news feeds in our corpus
+ * (BBC at_*, NYT smid/smtyp, Guardian CMP, heise wt_mc, AT Internet xtor, comScore ns_*).
+ * A name ending in `*` is a prefix. Names are compared case-insensitively.
  */
 const TRACKING_PARAMS = [
-  'utm_*', 'mtm_*', 'pk_*', 'piwik_*', 'matomo_*', 'oly_*', '_branch_*', 'at_*', 'ns_*', 'hsa_*', 'itm_*',
-  'fbclid', 'gclid', 'gclsrc', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'twclid', 'ttclid', 'li_fat_id',
-  'igshid', 'igsh', 'srsltid', 'epik', 'rb_clickid', 's_cid', 'sc_cid', 'ncid', 'ocid', 'cmpid', 'cmp', 'CMP',
-  'mc_cid', 'mc_eid', 'mkt_tok', 'vero_id', 'vero_conv', '_hsenc', '_hsmi', '__hssc', '__hstc', '__hsfp', 'hsCtaTracking',
-  '_openstat', 'wickedid', 'wt_mc', 'wt_zmc', 'ga_source', 'ga_medium', 'ga_campaign', 'ga_content', 'ga_term',
-  'smid', 'smtyp', 'soc_src', 'soc_trk', 'spref', 'icid', 'ref_src', 'ref_url', 'rss', 'rssfeed', 'feedtype', 'feedname',
-  'emc', 'xtor', 'guccounter', 'guce_referrer', 'guce_referrer_sig', 'sr_share', 'fsrc',
-  'trkCampaign', 'mkwid', 'pcrid', 'ef_id', 's_kwcid',
+  // Google: UTM campaign tags, click ids, GA4 campaign fields, Analytics linker
+  'utm_*', 'gclid', 'gclsrc', 'dclid', 'gbraid', 'wbraid', 'srsltid', '_ga', '_gl',
+  'campaign_id', 'campaign_medium', 'campaign_name', 'campaign_source', 'campaign_term', 'campaign_content', 'itm_*',
+  // Matomo / Piwik
+  'mtm_*', 'pk_*', 'piwik_*', 'matomo_*',
+  // Meta, Instagram, TikTok, X/Twitter, LinkedIn, Pinterest, Microsoft, Yandex
+  'fbclid', 'fb_action_ids', 'fb_action_types', 'fb_ref', 'fb_source', 'fb_comment_id', 'igshid', 'igsh', 'ttclid',
+  'twclid', 'li_fat_id', 'epik', 'msclkid', 'yclid', 'ysclid', '_openstat',
+  // E-mail and marketing automation: Mailchimp, HubSpot, Marketo, Adobe, Vero, Olytics, Beehiiv, Wicked Reports
+  'mc_cid', 'mc_eid', 'mc_tc', '_hsenc', '_hsmi', '__hssc', '__hstc', '__hsfp', 'hsctatracking', 'hsa_*', 'mkt_tok',
+  's_cid', 'sc_cid', 's_kwcid', 'ef_id', 'vero_id', 'vero_conv', 'oly_anon_id', 'oly_enc_id', 'rb_clickid', '_bhlid', 'wickedid',
+  // Deep-link and read-later services: Branch, Readwise, Humble Bundle
+  '_branch_match_id', '_branch_referrer', '__readwiselocation', 'hmb_campaign', 'hmb_medium', 'hmb_source',
+  // Publishers' own tags on feed links: BBC, NYT, Guardian, heise/Webtrekk, AT Internet, comScore, Yahoo, MSN,
+  // SimpleReach; and "came from the feed" markers.
+  'at_*', 'smid', 'smtyp', 'cmp', 'wt_mc', 'wt_zmc', 'xtor', 'ns_*', 'ncid', 'ocid', 'cmpid', 'icid', 'spref', 'soc_src',
+  'soc_trk', 'guccounter', 'guce_referrer', 'guce_referrer_sig', 'sr_share', 'fsrc', 'ref_src', 'ref_url', 'rss',
+  'rssfeed', 'feedtype', 'feedname',
 ];
 // DIFF: names that some sites use for content (`cid`, `id`, `share`, `partner`) are left alone even
 // though some lists strip them: a wrongly stripped content id would merge two articles into one.

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveUrl } from '../../src/normalize/url';
 import { feedparserSuite } from './feedparser';
 import { CORPUS, FEEDS, report, runOurs, summarize, walk, type SuiteResult } from './scoreboard';
 import { feedRsSuite, feedsmithSuite, realSuite, rowanmanningSuite, rssParserSuite } from './suites';
@@ -40,6 +41,24 @@ describe.skipIf(!present)('corpus scoreboard', () => {
       const ours = await runOurs(new Uint8Array(readFileSync(path)), null, 'http://corpus.test/page');
       expect(ours.ok ? 'parsed' : ours.code, path).toBe(path.endsWith('.html') ? 'NOT_A_FEED' : 'UNSUPPORTED_FORMAT');
     }
+  });
+
+  it("resolveUrl's fast path gives what WHATWG URL gives, for every absolute URL in the corpus", () => {
+    const urls = new Set<string>();
+    for (const path of walk(FEEDS)) {
+      for (const m of readFileSync(path, 'latin1').matchAll(/https?:\/\/[^\s"'<>)\]\\]+/g)) urls.add(m[0].replace(/&amp;/g, '&'));
+    }
+    expect(urls.size).toBeGreaterThan(10_000);
+    const wrong = [...urls].filter((u) => {
+      let expected: string | null;
+      try {
+        expected = new URL(u).href;
+      } catch {
+        expected = null;
+      }
+      return resolveUrl(u) !== expected;
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('agrees with at least 90% of the feedparser cases that concern a modeled field', () => {
