@@ -2,7 +2,8 @@
  * The normalize stage: ParsedFeed -> NormalizedEntry[]. It owns the fallback
  * chains that decide each field, written out where they are applied:
  *
- *   id       source id + guid, else canonical URL, else hash of title and date
+ *   id       source id + guid, else canonical URL, else hash of title and date;
+ *            a guid that distinct items share is told apart by their URL and title
  *   url      item link, else a permalink guid, resolved against xml:base, the
  *            feed's link, then the feed URL; canonicalized (url.ts)
  *   title    the title as text, else the start of the summary, else the URL's last path segment
@@ -10,14 +11,15 @@
  *            more than a day ahead of first-seen is clamped to first-seen
  *   image    media:thumbnail / media:content, then an image enclosure, then
  *            itunes:image (and JSON Feed image/banner_image), then the first
- *            sizeable <img> of the content, then of the summary
+ *            sizeable <img> of the content, then of the summary (image.ts)
  *
  * It never reads a clock: `now` is passed in.
  */
 import { hash64 } from '../hash';
 import type { Entry, ParsedFeed, ParsedItem, Source } from '../model';
 import { parseFeedDate } from './date';
-import { isTrackingPixel, sanitizeHtml, type SanitizedImage } from './html';
+import { sanitizeHtml } from './html';
+import { pickImage } from './image';
 import { collapseWhitespace, escapeHtml, htmlToText, truncate } from './text';
 import { canonicalUrl, resolveUrl } from './url';
 
@@ -47,8 +49,8 @@ export interface NormalizeContext {
 
 function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'> {
   const rawPublished = item.published ?? item.updated;
-  const published = parseFeedDate(item.published) ?? parseFeedDate(item.updated);
   const updated = parseFeedDate(item.updated);
+  const published = parseFeedDate(item.published) ?? updated;
   const updatedIso = updated && updated.getTime() <= now.getTime() + FUTURE_TOLERANCE_MS ? updated.toISOString() : null;
   if (!rawPublished) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'missing', dateOriginal: null };
   if (!published) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'unparseable', dateOriginal: rawPublished };
@@ -58,24 +60,12 @@ function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updat
   return { published: published.toISOString(), updated: updatedIso, dateInferred: null, dateOriginal: null };
 }
 
-const sizeable = (img: SanitizedImage) =>
-  (img.width === null || img.width >= 100) && (img.height === null || img.height >= 80) &&
-  !/\/(?:smilies|emoji)\/|gravatar\.com\/avatar|\/wp-includes\/images\//i.test(img.url);
-
-function pickImage(item: ParsedItem, base: string | null, content: SanitizedImage[], summary: SanitizedImage[]): string | null {
-  const order = ['media:thumbnail', 'media:content', 'enclosure', 'itunes:image', 'json:image', 'json:banner_image'] as const;
-  for (const origin of order) {
-    // media:thumbnail and media:content rank together: the biggest of them wins.
-    const group = origin === 'media:thumbnail' || origin === 'media:content'
-      ? item.images.filter((i) => i.origin === 'media:thumbnail' || i.origin === 'media:content')
-      : item.images.filter((i) => i.origin === origin);
-    const best = [...group].sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0));
-    for (const img of best) {
-      const abs = resolveUrl(img.url, base);
-      if (abs && !isTrackingPixel(abs, img.width, img.height)) return abs;
-    }
-  }
-  return content.find(sizeable)?.url ?? summary.find(sizeable)?.url ?? null;
+/**
+ * The feed's own title as plain text. ParsedFeed.title is HTML like every text field (an Atom
+ * type="text" title arrives escaped), so stripping tags alone would leave "&amp;" in it.
+ */
+export function feedTitleText(feed: ParsedFeed): string | null {
+  return htmlToText(feed.title) || null;
 }
 
 function titleFromUrl(url: string | null): string | null {

@@ -3,7 +3,7 @@
  * written to show one rule each.
  */
 import { describe, expect, it } from 'vitest';
-import { normalizeFeed, type NormalizedEntry } from '../../src/normalize/index';
+import { feedTitleText, normalizeFeed, type NormalizedEntry } from '../../src/normalize/index';
 import { parseFeedText } from '../../src/parse/index';
 
 const NOW = new Date('2026-11-26T08:00:00Z');
@@ -113,5 +113,13 @@ describe('dates', () => {
     expect(bad).toMatchObject({ published: NOW.toISOString(), dateInferred: 'unparseable', dateOriginal: 'someday' });
     expect(future).toMatchObject({ published: NOW.toISOString(), dateInferred: 'future', dateOriginal: 'Fri, 01 Jan 2027 00:00:00 GMT' });
     expect(ok).toMatchObject({ published: '2026-11-25T15:00:00.000Z', dateInferred: null });
+  });
+});
+
+describe('feed title', () => {
+  it('is plain text, whatever the format escaped', () => {
+    expect(feedTitleText(parseFeedText('<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">AT&amp;T &lt;news&gt;</title></feed>').feed)).toBe('AT&T <news>');
+    expect(feedTitleText(parseFeedText(rss('').replace('<title>T</title>', '<title>&lt;b&gt;Bold&lt;/b&gt; &amp;amp; co</title>')).feed)).toBe('Bold & co');
+    expect(feedTitleText(parseFeedText(rss('').replace('<title>T</title>', '')).feed)).toBeNull();
   });
 });
