@@ -242,7 +242,9 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
 function rssCategories(it: XmlElement): string[] {
   const out: Array<string | null> = [];
   for (const c of it.children) {
-    if (c.name === 'category' || c.name === 'dc:subject' || c.name === 'media:category') out.push(c.text);
+    if (c.name === 'category' || c.name === 'dc:subject') out.push(c.text);
+    // Media RSS §5.9: the label is the human-readable form of the category.
+    else if (c.name === 'media:category') out.push(first(str(c.attrs.label), str(c.text)));
     else if (c.name === 'atom:category') out.push(first(str(c.attrs.label), str(c.attrs.term)));
     // <tags>: a comma-separated list some blog engines write (feedparser reads it too).
     else if (c.name === 'tags') out.push(...c.text.split(','));
@@ -550,7 +552,7 @@ export function rssInJsonToXml(doc: Json): XmlDocument | null {
     return el;
   };
   const root = toElement('rss', rss);
-  return { root, doctype: null, internalSubset: false, wellFormed: true, rootNs: null, rootNamespaces: {}, source: '' };
+  return { root, doctype: null, internalSubset: false, entities: null, wellFormed: true, rootNs: null, rootNamespaces: {}, source: '' };
 }
 
 export type { FeedFormat };

@@ -14,9 +14,10 @@
  *   UNSUPPORTED_FORMAT  well-formed, but not RSS, RDF, Atom or JSON Feed (OPML, other JSON...)
  *   INVALID_FEED        not XML or JSON at all, or nothing readable left after repair
  *
- * Entity expansion: the XML reader never reads a DTD, so billion-laughs and
- * external-entity documents parse to their literal `&name;` text, in time
- * linear in their size (test/parse/entities.test.ts).
+ * Entity expansion: the XML reader reads no DTD beyond flat internal
+ * entities (literal text, no references, within a budget), so billion-laughs
+ * and external-entity documents parse to their literal `&name;` text, in time
+ * linear in their size (test/parse/parse.test.ts).
  */
 import { FeedError } from '../errors';
 import type { ParsedFeed } from '../model';

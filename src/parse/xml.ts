@@ -18,10 +18,14 @@
  *  - Text is decoded once: the five XML entities and character references
  *    (XML 1.0 §4.1, §4.6). Other named references (`&eacute;`) are left as
  *    written; fields that carry HTML decode them when normalize reads them as HTML.
- *  - Never expands DTD entities and never fetches anything: a DOCTYPE's
- *    internal subset is skipped unread, so billion-laughs and external-entity
- *    documents are inert (RFC 4287 §7 and the XML 1.0 security notes
- *    recommend exactly this for feed readers).
+ *  - Never fetches anything and never expands a nested or external entity: of
+ *    a DOCTYPE's internal subset only flat general entities are read (a
+ *    literal value of at most 1 KB with no entity reference or markup in it,
+ *    `<!ENTITY nbsp "&#160;">`), and their substitutions share a 1 MB budget
+ *    per document. Billion-laughs documents (every level refers to the one
+ *    below) and external entities (SYSTEM, PUBLIC) stay literal `&name;`
+ *    text, and the work is linear in the input (RFC 4287 §8.3 and the XML 1.0
+ *    security notes ask feed readers to avoid exactly these expansions).
  *  - Recovers from malformed input: an end tag closes the nearest open element
  *    of that name; stray end tags are ignored; elements still open at the end
  *    are closed and marked `complete: false`, which is how a truncated
@@ -52,8 +56,10 @@ export interface XmlDocument {
   root: XmlElement | null;
   /** The DOCTYPE declaration's name and identifiers, without the internal subset. */
   doctype: string | null;
-  /** True when the DOCTYPE had an internal subset (skipped, never expanded). */
+  /** True when the DOCTYPE had an internal subset. */
   internalSubset: boolean;
+  /** Flat general entities declared in it (see the module comment). */
+  entities: Map<string, string> | null;
   wellFormed: boolean;
   /** Namespace URI of the root element (as written), or null. */
   rootNs: string | null;
@@ -108,8 +114,19 @@ type Scope = Record<string, string | null>; // prefix ('' = default) -> canonica
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
+/** Substitutions of declared entities allowed per document, in characters. */
+const ENTITY_BUDGET = 1_000_000;
+const MAX_ENTITY_VALUE = 1024;
+const MAX_ENTITIES = 64;
+
+/** Declared flat entities and what is left of the budget (readXml keeps one per document). */
+export interface EntityTable {
+  map: Map<string, string> | null;
+  budget: number;
+}
+
 /** Decode the XML entities and character references once; unknown names stay as written. */
-export function decodeXmlEntities(s: string): string {
+export function decodeXmlEntities(s: string, declared?: EntityTable): string {
   let amp = s.indexOf('&');
   if (amp < 0) return s;
   // A hand loop: escaped HTML in descriptions carries thousands of references per item,
@@ -140,7 +157,13 @@ export function decodeXmlEntities(s: string): string {
           case 'amp': rep = '&'; break;
           case 'quot': rep = '"'; break;
           case 'apos': rep = "'"; break;
-          default: rep = null;
+          default: {
+            const value = declared?.map?.get(s.slice(amp + 1, semi));
+            if (value !== undefined && declared!.budget >= value.length) {
+              declared!.budget -= value.length;
+              rep = value;
+            }
+          }
         }
       }
     }
@@ -193,7 +216,8 @@ export function readXml(input: string): XmlDocument {
     source = source.replace(ILLEGAL_CHARS, '');
     wellFormed = false;
   }
-  const doc: XmlDocument = { root: null, doctype: null, internalSubset: false, wellFormed, rootNs: null, rootNamespaces: {}, source };
+  const doc: XmlDocument = { root: null, doctype: null, internalSubset: false, entities: null, wellFormed, rootNs: null, rootNamespaces: {}, source };
+  const entities = { map: null as Map<string, string> | null, budget: ENTITY_BUDGET };
   // The URI each prefix is bound to, for the root's own namespace (Atom 0.3 vs 1.0, RSS 0.90 vs 1.0).
   let rootUris: Record<string, string> | null = null;
   const stack: XmlElement[] = [];
@@ -249,11 +273,11 @@ export function readXml(input: string): XmlDocument {
   while (i < n) {
     const lt = source.indexOf('<', i);
     if (lt < 0) {
-      if (!isBlank(source, i, n)) appendText(decodeXmlEntities(source.slice(i)), false);
+      if (!isBlank(source, i, n)) appendText(decodeXmlEntities(source.slice(i), entities), false);
       break;
     }
     // Whitespace between elements is dropped: no field we read is whitespace alone.
-    if (lt > i && !isBlank(source, i, lt)) appendText(decodeXmlEntities(source.slice(i, lt)), false);
+    if (lt > i && !isBlank(source, i, lt)) appendText(decodeXmlEntities(source.slice(i, lt), entities), false);
     const c = source.charCodeAt(lt + 1);
     if (c === 33 /* ! */) {
       if (source.startsWith('<!--', lt)) {
@@ -270,6 +294,7 @@ export function readXml(input: string): XmlDocument {
       }
       if (/^<!doctype/i.test(source.slice(lt, lt + 9))) {
         i = skipDoctype(source, lt, doc);
+        entities.map = doc.entities;
         continue;
       }
       // Any other declaration: skip to its end.
@@ -379,7 +404,7 @@ export function readXml(input: string): XmlDocument {
         value = source.slice(vs, j);
         doc.wellFormed = false;
       }
-      rawAttrs.push([aname, decodeXmlEntities(value)]);
+      rawAttrs.push([aname, decodeXmlEntities(value, entities)]);
     }
     i = j;
     if (!closed) doc.wellFormed = false;
@@ -445,7 +470,7 @@ export function readXml(input: string): XmlDocument {
   return doc;
 }
 
-/** Skip `<!DOCTYPE ...>` including an internal subset `[...]`, which is never read. */
+/** Skip `<!DOCTYPE ...>` including an internal subset `[...]`, of which only flat entities are kept. */
 function skipDoctype(s: string, lt: number, doc: XmlDocument): number {
   let j = lt + 9;
   let quote = 0;
@@ -471,6 +496,7 @@ function skipDoctype(s: string, lt: number, doc: XmlDocument): number {
         } else if (c2 === 93 /* ] */) break;
         k++;
       }
+      doc.entities = flatEntities(s.slice(j + 1, k));
       const end = s.indexOf('>', k);
       return end < 0 ? s.length : end + 1;
     } else if (ch === 62 /* > */) {
@@ -480,6 +506,28 @@ function skipDoctype(s: string, lt: number, doc: XmlDocument): number {
     j++;
   }
   return s.length;
+}
+
+/**
+ * General entities with a literal value (XML 1.0 §4.2.2 EntityValue) that, once its character
+ * references are decoded, holds no entity reference and no markup. Everything else declared in
+ * the subset (parameter entities, SYSTEM/PUBLIC ones, values referring to other entities) is
+ * ignored, so no expansion can nest and none reaches outside the document.
+ */
+function flatEntities(subset: string): Map<string, string> | null {
+  let map: Map<string, string> | null = null;
+  const re = /<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>/g;
+  for (let m = re.exec(subset); m && (map?.size ?? 0) < MAX_ENTITIES; m = re.exec(subset)) {
+    const raw = m[2] ?? m[3];
+    if (raw.length > MAX_ENTITY_VALUE * 8) continue;
+    const value = raw.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (_, ref: string) => {
+      const cp = ref[0] === 'x' ? Number.parseInt(ref.slice(1), 16) : Number(ref);
+      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
+    });
+    if (value.length > MAX_ENTITY_VALUE || /[&<%]/.test(value)) continue;
+    (map ??= new Map()).set(m[1], value);
+  }
+  return map;
 }
 
 // ---- helpers the adapters use ------------------------------------------------

@@ -12,14 +12,15 @@
  *   entries[i].title, title_detail.value   our title, as text (before the fallback
  *                                          to the summary; a missing title is a missing key)
  *   entries[i].link                        our link, resolved
- *   entries[i].id                          the document's guid / id / rdf:about
+ *   entries[i].id, guid                    the document's guid / id / rdf:about
+ *   entries[i].language                    the entry's language (dc:language, xml:lang)
  *   summary, description, summary_detail.value   sanitized summary HTML
  *   content[j].value                       sanitized content HTML
  *   published, updated                     the raw date string; updated falls back to
  *                                          published (feedparser 6 does the same)
  *   published_parsed, updated_parsed       our parsed date as a UTC 9-tuple
  *   author, author_detail.name, authors[k].name   author names ("name (email)" reduced to the name)
- *   tags[k].term, category                 categories
+ *   tags[k].term, label, category          categories
  *   enclosures[k].href/url/type/length     enclosures
  *   media_thumbnail, media_content (url)   images from Media RSS
  *   image.href (entry)                     itunes:image
@@ -129,6 +130,8 @@ function entryView(d: ItemDraft, types: any): PyObject {
     title_detail: () => (title ? view('title_detail', { value: () => title }) : undefined),
     link: () => (d.originalUrl ? urlValue(d.originalUrl) : undefined),
     id: () => it.guid ?? undefined,
+    guid: () => it.guid ?? undefined,
+    language: () => it.language ?? undefined,
     summary: () => summary,
     description: () => summary,
     summary_detail: () => (summary ? view('summary_detail', { value: () => summary }) : undefined),
@@ -140,7 +143,8 @@ function entryView(d: ItemDraft, types: any): PyObject {
     author: () => author,
     author_detail: () => (author ? view('author_detail', { name: () => author }) : undefined),
     authors: () => names.map((n, k) => view(`authors[${k}]`, { name: () => authorValue(n) })),
-    tags: () => d.categories.map((c, k) => view(`tags[${k}]`, { term: () => c })),
+    // A category is stored as its label when there is one (RFC 4287 §4.2.2.3: the label is for display), else its term.
+    tags: () => d.categories.map((c, k) => view(`tags[${k}]`, { term: () => c, label: () => c })),
     category: () => d.categories[0],
     enclosures: () => it.enclosures.map((e, k) => view(`enclosures[${k}]`, {
       href: () => urlValue(resolveUrl(e.url, it.base) ?? e.url), url: () => urlValue(resolveUrl(e.url, it.base) ?? e.url),

@@ -86,6 +86,20 @@ describe('entity expansion never happens', () => {
     expect(feed.items[0].summary).toBe('&net;');
   });
 
+  it('substitutes flat internal entities (literal text) but never nested ones, within a budget', () => {
+    const doc = `<!DOCTYPE rss [<!ENTITY site "tag:example.com,"><!ENTITY nbsp "&#160;"><!ENTITY nested "&site;x"><!ENTITY tag "<b>">]>
+<rss version="2.0"><channel><title>a&nbsp;b</title><item><guid isPermaLink="false">&site;2006:/x</guid><title>&nested; &tag;</title></item></channel></rss>`;
+    const { feed } = parseFeedBody(enc(doc));
+    expect(feed.title).toBe('a\u00a0b');
+    expect(feed.items[0].guid).toBe('tag:example.com,2006:/x');
+    expect(feed.items[0].title).toBe('&nested; &tag;');
+    // A 1 KB entity referenced 2,000 times: substitutions stop at the 1 MB budget, the rest stay literal.
+    const big = `<!DOCTYPE rss [<!ENTITY k "${'k'.repeat(1000)}">]><rss version="2.0"><channel><title>${'&k;'.repeat(2000)}</title></channel></rss>`;
+    const title = parseFeedBody(enc(big)).feed.title!;
+    expect(title.length).toBeLessThan(1_010_000);
+    expect(title).toContain('&k;');
+  });
+
   it('a parameter-entity DOCTYPE with quotes and brackets in it is skipped whole', () => {
     const doc = `<!DOCTYPE rss [<!ENTITY % p "<!ENTITY x ']>'>"> %p; <!-- ] > -->]><rss version="2.0"><channel><title>ok</title></channel></rss>`;
     expect(parseFeedBody(enc(doc)).feed.title).toBe('ok');
