@@ -26,7 +26,7 @@ export const isSizeable = (img: SanitizedImage): boolean =>
 const CHAIN = ['media', 'enclosure', 'itunes:image', 'json:image', 'json:banner_image'] as const;
 
 export function pickImage(item: ParsedItem, base: string | null, content: SanitizedImage[], summary: SanitizedImage[]): string | null {
-  for (const step of CHAIN) {
+  for (const step of item.images.length ? CHAIN : []) {
     const group = item.images.filter((i) => (step === 'media' ? i.origin === 'media:thumbnail' || i.origin === 'media:content' : i.origin === step));
     // Largest first; stable, so unsized candidates keep document order.
     group.sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0));

@@ -176,7 +176,8 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
     }
   }
   const image = pickImage(item, base, content.images, summary.images);
-  const fullText = `${summary.text} ${content.text}`.slice(0, FINGERPRINT_TEXT_MAX * 2);
+  const joined = `${summary.text} ${content.text}`;
+  const fullText = joined.length > FINGERPRINT_TEXT_MAX * 2 ? joined.slice(0, FINGERPRINT_TEXT_MAX * 2) : joined;
   return { item, url, originalUrl, title, summaryText, summaryHtml: summary.html, contentHtml: content.html, image, authors, categories, dates, fullText, summaryPlain: summary.text, contentPlain: content.text };
 }
 

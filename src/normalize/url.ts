@@ -91,7 +91,18 @@ export function resolveUrl(href: string | null | undefined, ...bases: Array<stri
       return null;
     }
   }
-  // Relative: resolve the bases against each other first, outermost first
+  // Relative. With one base (what normalize passes: already absolute) URL resolves it directly.
+  if (bases.length === 1) {
+    const b = bases[0];
+    if (!b) return null;
+    try {
+      const u = new URL(h, b);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+    } catch {
+      return null;
+    }
+  }
+  // Several: resolve the bases against each other first, outermost first
   // (a relative xml:base is relative to the next base out).
   let resolvedBase: string | null = null;
   for (let i = bases.length - 1; i >= 0; i--) {
@@ -114,33 +125,34 @@ export function resolveUrl(href: string | null | undefined, ...bases: Array<stri
 
 /** The canonical form of an absolute http(s) URL, or null if it is not one. */
 export function canonicalUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-  u.hash = '';
-  // URL already drops :80 for http and :443 for https and lowercases scheme and host.
-  if (u.hostname.endsWith('.')) u.hostname = u.hostname.slice(0, -1);
-  if (u.search.length > 1) {
+  // WHATWG serialization first (resolveUrl's fast path leaves an already serialized URL alone):
+  // that lowercases scheme and host and drops :80 and :443. The rest is done on the string.
+  const href = url ? resolveUrl(url) : null;
+  if (!href) return null;
+  const hashAt = href.indexOf('#');
+  let rest = hashAt < 0 ? href : href.slice(0, hashAt);
+  const queryAt = rest.indexOf('?');
+  let query = queryAt < 0 ? '' : rest.slice(queryAt + 1);
+  if (queryAt >= 0) rest = rest.slice(0, queryAt);
+  // A fully qualified host ("example.com.") is the same host.
+  const hostEnd = rest.indexOf('/', rest.indexOf('//') + 2);
+  const authority = rest.slice(0, hostEnd < 0 ? rest.length : hostEnd);
+  const host = authority.slice(authority.indexOf('//') + 2).replace(/^[^@]*@/, '').replace(/:\d+$/, '');
+  if (host.endsWith('.')) rest = rest.replace(`${host}`, host.slice(0, -1));
+  if (query) {
     // Work on the raw `name=value` pairs so the kept ones are byte-for-byte what the feed sent
     // (URLSearchParams would re-encode them).
-    const host = u.hostname;
-    const pairs = u.search.slice(1).split('&');
-    const kept = pairs.filter((pair) => {
+    const pageHost = host.endsWith('.') ? host.slice(0, -1) : host;
+    const kept = query.split('&').filter((pair) => {
       if (pair === '') return false;
       const eq = pair.indexOf('=');
       const name = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
       const value = eq < 0 ? '' : safeDecode(pair.slice(eq + 1));
-      return !isTrackingParam(name, value, host);
+      return !isTrackingParam(name, value, pageHost);
     });
-    u.search = kept.length ? `?${kept.join('&')}` : '';
+    query = kept.join('&');
   }
-  // A bare '?' survives `search = ''`; drop it by hand.
-  return u.search === '' && u.href.endsWith('?') ? u.href.slice(0, -1) : u.href;
+  return query ? `${rest}?${query}` : rest;
 }
 
 /**
@@ -162,6 +174,7 @@ export function urlMatchKey(canonical: string | null): string | null {
 }
 
 function safeDecode(s: string): string {
+  if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {

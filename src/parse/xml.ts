@@ -221,6 +221,8 @@ export function readXml(input: string): XmlDocument {
   // The URI each prefix is bound to, for the root's own namespace (Atom 0.3 vs 1.0, RSS 0.90 vs 1.0).
   let rootUris: Record<string, string> | null = null;
   const stack: XmlElement[] = [];
+  /** The names of the open elements as written, for the end-tag fast path. */
+  const stackRaw: string[] = [];
   const scopes: Scope[] = [{ '': null, xml: 'xml' }];
   // Canonical prefixes whose elements get bare names; fixed when the root opens.
   let bare: Set<string> | null = null;
@@ -240,10 +242,12 @@ export function readXml(input: string): XmlDocument {
   // Names repeat thousands of times; caching them per scope also makes equal names the same
   // string, so the adapters' name comparisons are pointer checks.
   const caches = new WeakMap<Scope, Map<string, string>>();
+  const attrCaches = new WeakMap<Scope, Map<string, string>>();
   const canonical = (qname: string, scope: Scope, isAttr: boolean): string => {
-    let cache = caches.get(scope);
-    if (!cache) caches.set(scope, (cache = new Map()));
-    const key = isAttr ? `@${qname}` : qname;
+    const byScope = isAttr ? attrCaches : caches;
+    let cache = byScope.get(scope);
+    if (!cache) byScope.set(scope, (cache = new Map()));
+    const key = qname;
     let name = cache.get(key);
     if (name === undefined) {
       name = canonicalUncached(qname, scope, isAttr);
@@ -308,6 +312,19 @@ export function readXml(input: string): XmlDocument {
       continue;
     }
     if (c === 47 /* / */) {
+      // Fast path: the end tag of the innermost open element, written as its start tag was.
+      const top = stackRaw.length - 1;
+      if (top >= 0) {
+        const rawName = stackRaw[top];
+        const after = lt + 2 + rawName.length;
+        if (source.charCodeAt(after) === 62 /* > */ && source.startsWith(rawName, lt + 2)) {
+          stack.pop()!.innerEnd = lt;
+          stackRaw.pop();
+          scopes.pop();
+          i = after + 1;
+          continue;
+        }
+      }
       const end = source.indexOf('>', lt + 2);
       const stop = end < 0 ? n : end;
       const qname = source.slice(lt + 2, stop).trim();
@@ -328,6 +345,7 @@ export function readXml(input: string): XmlDocument {
       while (stack.length > k) {
         const el = stack.pop()!;
         el.innerEnd = lt;
+        stackRaw.pop();
         scopes.pop();
       }
       continue;
@@ -457,6 +475,7 @@ export function readXml(input: string): XmlDocument {
     }
     if (!selfClosing) {
       stack.push(el);
+      stackRaw.push(qname);
       scopes.push(scope);
     }
   }

@@ -23,6 +23,11 @@ describe('canonicalUrl', () => {
     ['https://www.theguardian.com/a?CMP=Share_iOSApp_Other', 'https://www.theguardian.com/a'],
     ['https://example.com/a?UTM_Source=x&Page=2', 'https://example.com/a?Page=2'],
     ['https://example.com/search?q=utm_source', 'https://example.com/search?q=utm_source'],
+    ['https://Example.com./a?x=1#f', 'https://example.com/a?x=1'],
+    ['https://user:pw@example.com.:8443/a', 'https://user:pw@example.com:8443/a'],
+    ['https://münchen.de/?utm_source=x', 'https://xn--mnchen-3ya.de/'],
+    ['http://example.com/a b?c=d e', 'http://example.com/a%20b?c=d%20e'],
+    ['https://example.com/a?x=1&&y=2&', 'https://example.com/a?x=1&y=2'],
   ])('%s', (input, expected) => {
     expect(canonicalUrl(input)).toBe(expected);
   });
