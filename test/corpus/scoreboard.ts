@@ -134,7 +134,7 @@ export function ourDate(d: ItemDraft): string | null {
 }
 
 export function compareItems(check: CaseCheck, ours: ItemDraft[], expected: ExpectedItem[], base: (d: ItemDraft) => string | null): void {
-  if (ours.length !== expected.length) check.fail(`items: ${ours.length}, expected ${expected.length}`);
+  check.field('items', ours.length === expected.length, () => `${ours.length}, expected ${expected.length}`);
   const n = Math.min(ours.length, expected.length);
   for (let i = 0; i < n; i++) {
     const o = ours[i];
