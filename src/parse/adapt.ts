@@ -10,7 +10,7 @@
  * of each field is written out where it is read, the way Miniflux's
  * reader/{rss,atom,json}/adapter.go does it.
  */
-import type { FeedFormat, ParsedEnclosure, ParsedFeed, ParsedImage, ParsedItem } from '../model';
+import type { ParsedEnclosure, ParsedFeed, ParsedImage, ParsedItem } from '../model';
 import { child, children, childText, deepText, innerSource, type XmlDocument, type XmlElement } from './xml';
 
 const str = (v: unknown): string | null => {
@@ -612,4 +612,3 @@ export function rssInJsonToXml(doc: Json): XmlDocument | null {
   return { root, doctype: null, internalSubset: false, entities: null, wellFormed: true, rootNs: null, rootNamespaces: {}, source: '' };
 }
 
-export type { FeedFormat };

@@ -112,8 +112,6 @@ const VOCABULARY = new Set(['atom', 'rss1', 'rss090', 'rss2']);
 
 type Scope = Record<string, string | null>; // prefix ('' = default) -> canonical prefix, or null when unknown
 
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
 /** Substitutions of declared entities allowed per document, in characters. */
 const ENTITY_BUDGET = 1_000_000;
 const MAX_ENTITY_VALUE = 1024;

@@ -171,7 +171,7 @@ function authorValue(name: string): PyObject {
   };
 }
 
-function encodingValue(ours: { encoding: string; text: string }, bytes: Uint8Array, contentType: string | null): PyObject {
+function encodingValue(ours: { encoding: string; text: string }, bytes: Uint8Array): PyObject {
   return {
     __py: true,
     get() {
@@ -264,7 +264,7 @@ export async function feedparserSuite(): Promise<SuiteResult> {
           ttl: () => (feed.ttlMinutes === null ? undefined : String(feed.ttlMinutes)),
         }),
         entries: ours.drafts.map((d, i) => entryView(d, types.entries?.[i])),
-        encoding: encodingValue(decoded, bytes, contentType),
+        encoding: encodingValue(decoded, bytes),
         version: {
           __py: true,
           get() {
