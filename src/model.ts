@@ -108,6 +108,9 @@ export interface ParsedItem {
   images: ParsedImage[];
   /** xml:base in effect for this item, when the document declared one. */
   base: string | null;
+  /** xml:base of the content / summary element when it differs from the item's (RFC 4287 content with its own base). */
+  contentBase?: string | null;
+  summaryBase?: string | null;
   language: string | null;
 }
 

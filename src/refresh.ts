@@ -41,8 +41,8 @@ import { StoryIndex, type GroupState } from './group';
 import { sha256Hex } from './hash';
 import { freshState, onDeferred, onFailure, onQueued, onSuccess, withDefaults, type Transition } from './health';
 import type { Source, SourceState } from './model';
-import { normalizeFeed, type NormalizedEntry } from './normalize/index';
-import { parseFeedBody } from './parse/index';
+import { feedTitleText, normalizeFeed, type NormalizedEntry } from './normalize/index';
+import { decodeTransport, parseFeedBody } from './parse/index';
 import { EMPTY_CATALOG, RENDER_VERSION, bodyKeysOf, defaultEntryPage, indexCatalog, renderDefaultViewSet } from './render/index';
 import { planRun, queueLeaseMs } from './schedule';
 import { DEFAULT_SOURCES } from './sources';
@@ -207,12 +207,13 @@ async function ingestSource(
     if (bodyHash === state.bodyHash) {
       return { id: source.id, transition: onSuccess(state, { ...base, unchangedBody: true }, now, cfg), entries: [], kind: 'unchanged-body', requests, conditional, bytes };
     }
-    const { feed } = parseFeedBody(res.body, res.contentType);
+    // A gzip body sent without Content-Encoding is unwrapped before the charset is sniffed.
+    const { feed } = parseFeedBody(await decodeTransport(res.body), res.contentType);
     const entries = normalizeFeed(feed, { source, feedUrl: res.finalUrl, now });
     const transition = onSuccess(state, {
       ...base,
       parsed: {
-        bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feed.title ? feed.title.replace(/<[^>]*>/g, '').trim() : null,
+        bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feedTitleText(feed),
         link: feed.link, language: feed.language, items: feed.items.length, changedEntries: 0,
       },
     }, now, cfg);

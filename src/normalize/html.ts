@@ -1,5 +1,5 @@
 /**
- * The HTML sanitizer: an allow-list over htmlparser2's tokenizer, in one pass
+ * The HTML sanitizer: an allow-list over our HTML tokenizer (tokenize.ts), in one pass
  * that also yields the plain text and the images of the fragment.
  *
  * What survives: the structural and inline tags a news article uses, a few
@@ -8,15 +8,23 @@
  * styles, event handlers, `style`/`class`/`id`, forms and their controls,
  * objects/embeds, SVG/MathML, `javascript:`/`vbscript:`/`data:` URLs, and
  * tracking pixels (1x1 images, known beacon hosts). Every text node and
- * attribute value is re-escaped on output, so nothing the parser decoded can
- * reopen markup.
+ * attribute value is re-escaped on output, and only allow-listed names are
+ * ever written, so whatever the tokenizer made of hostile input, the output
+ * cannot open markup we did not write (test/browser/xss.test.ts renders 100+
+ * evasion vectors in Chromium to check it).
  *
- * Why not HTMLRewriter: it exists only inside workerd, so the pure core could
- * not be tested in Node, and it needs a Response round trip per fragment; the
- * measurement behind the choice is in the README ("Sanitizer").
+ * Tokens come from tokenize.ts (WHATWG tokenization states, the standard's
+ * entity table); htmlparser2's Parser, which this replaced, spent most of a
+ * refresh's time on events we did not need (README, "Parsing and
+ * normalization"). The few implied end tags a feed fragment needs (HTML
+ * §13.2.6.4.7: a block closes an open <p>, <li> closes <li>...) are applied here.
+ *
+ * Why not HTMLRewriter: it exists only inside workerd (the pure core is
+ * tested in Node) and it was slower on our content (measured in workerd:
+ * test/integration/sanitizer-choice.test.ts, numbers in the README).
  */
-import { Parser } from 'htmlparser2';
-import { collapseWhitespace, truncate } from './text';
+import { collapseWhitespace, repairMojibake, truncate } from './text';
+import { tokenizeHtml, type TokenHandler } from './tokenize';
 import { resolveUrl } from './url';
 
 const ALLOWED_TAGS = new Set([
@@ -30,11 +38,12 @@ const ALLOWED_TAGS = new Set([
 /** Dropped together with everything inside them. */
 const DROP_WITH_CONTENT = new Set([
   'script', 'style', 'template', 'object', 'embed', 'applet', 'frame', 'frameset', 'noembed', 'noframes', 'svg', 'math',
-  'head', 'title', 'meta', 'link', 'base', 'param', 'textarea', 'select', 'button', 'option', 'optgroup', 'datalist',
-  'input', 'xmp', 'plaintext', 'iframe-blocked', 'dialog', 'canvas', 'map', 'area', 'portal', 'slot',
+  'head', 'title', 'textarea', 'select', 'button', 'option', 'optgroup', 'datalist', 'xmp', 'plaintext', 'iframe-blocked',
+  'dialog', 'canvas', 'map', 'portal', 'slot',
 ]);
 
-const VOID = new Set(['br', 'hr', 'img', 'wbr', 'col', 'source']);
+/** Elements without content (HTML §13.1.2); never opened, so they never swallow what follows. */
+const VOID = new Set(['area', 'base', 'basefont', 'bgsound', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'frame', 'image']);
 
 const GLOBAL_ATTRS = new Set(['title', 'lang', 'dir']);
 const TAG_ATTRS: Record<string, Set<string>> = {
@@ -59,6 +68,8 @@ const TAG_ATTRS: Record<string, Set<string>> = {
   details: new Set(['open']),
 };
 const URL_ATTRS = new Set(['href', 'src', 'poster', 'cite']);
+const NUMERIC_ATTRS = new Set(['width', 'height', 'colspan', 'rowspan', 'span', 'start', 'value']);
+const BOOLEAN_ATTRS = new Set(['controls', 'allowfullscreen', 'reversed', 'open']);
 
 /** Embeds we keep: video and audio players news sites use. Everything else is dropped. */
 export const IFRAME_HOSTS = [
@@ -92,10 +103,39 @@ const BEACONS: RegExp[] = [
   /\/(?:pixel|beacon|tracking|tracker|open)\.(?:gif|png|php)(?:\?|$)/i,
 ];
 
+/**
+ * One alternation of all of them. Every pattern but the last starts with a host, so the host is
+ * checked first: only URLs whose host could match go through the long alternation.
+ */
+const BEACON = new RegExp(BEACONS.map((r) => `(?:${r.source})`).join('|'), 'i');
+const BEACON_PATH = BEACONS[BEACONS.length - 1];
+const BEACON_HOST_HINT = /(?:feedburner|feedblitz|wp\.com|wordpress\.com|doubleclick|google-analytics|quantserve|scorecardresearch|feedsportal|facebook\.com|bing\.com|pinterest|list-manage|mathtag|amazon-adsystem|assoc-amazon|reuters|tynt|outbrain|taboola)/i;
+
+/** Links that only count clicks: FeedBurner flare and click-through, Feedsportal, FeedBlitz. */
+const BEACON_LINK = /^(?:https?:)?\/\/(?:feeds\.feedburner\.com\/~(?:ff|a)\/|[^/]*feedsportal\.com\/|feeds\.feedblitz\.com\/~\/[a-z]\/)/i;
+
 export function isTrackingPixel(src: string, width: number | null, height: number | null): boolean {
   if ((width !== null && width <= 2 && (height === null || height <= 2)) || (height !== null && height <= 2 && (width === null || width <= 2))) return true;
-  return BEACONS.some((re) => re.test(src));
+  const host = /^https?:\/\/([^/?#]*)/i.exec(src)?.[1] ?? '';
+  return BEACON_HOST_HINT.test(host) ? BEACON.test(src) : BEACON_PATH.test(src);
 }
+
+/**
+ * Implied end tags (HTML §13.2.6.4.7, "in body"): opening one of these closes
+ * an open element of the listed kinds first, as a browser would.
+ */
+const CLOSES_P = ['p'];
+const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+const IMPLIED_CLOSE: Record<string, string[]> = {
+  li: ['li'], dd: ['dd', 'dt'], dt: ['dd', 'dt'], tr: ['tr', 'td', 'th'], td: ['td', 'th'], th: ['td', 'th'],
+  tbody: ['thead', 'tbody'], tfoot: ['thead', 'tbody'], rt: ['rt', 'rp'], rp: ['rt', 'rp'], a: ['a'],
+};
+for (const t of ['address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'figcaption', 'figure', 'footer', 'header', 'hr', 'ol', 'p', 'pre', 'section', 'table', 'ul', 'summary']) {
+  IMPLIED_CLOSE[t] = CLOSES_P;
+}
+for (const h of HEADINGS) IMPLIED_CLOSE[h] = [...CLOSES_P, ...HEADINGS];
+/** An implied close never reaches past these (the element's scope). */
+const SCOPE_BOUNDARY = new Set(['table', 'td', 'th', 'caption', 'ul', 'ol', 'dl', 'blockquote', 'div', 'figure', 'details', 'section', 'article']);
 
 export interface SanitizedImage {
   url: string;
@@ -112,15 +152,17 @@ export interface SanitizeResult {
 
 export interface SanitizeOptions {
   /** Bases for relative URLs, innermost first (xml:base, feed link, feed URL). */
-  bases: Array<string | null | undefined>;
+  bases?: Array<string | null | undefined>;
+  /** Or the one absolute base, already resolved (normalize passes this). */
+  base?: string | null;
   /** Stop after this many characters of text; open tags are closed and an ellipsis added. */
   maxTextChars?: number;
   /** Cap on the plain text returned. */
   maxPlainChars?: number;
 }
 
-const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escText = (s: string) => (/[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
+const escAttr = (s: string) => (/[&"<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
 
 function dim(v: string | undefined): number | null {
   if (v === undefined) return null;
@@ -137,149 +179,268 @@ function iframeAllowed(url: string): boolean {
   }
 }
 
-/** Resolve a URL attribute; null when it is not http(s) (or mailto: for links). */
-function safeUrl(value: string, bases: SanitizeOptions['bases'], allowMailto: boolean): string | null {
-  const v = value.trim();
-  if (allowMailto && /^mailto:/i.test(v)) return /^mailto:[^\s"<>]+$/i.test(v) ? v : null;
-  return resolveUrl(v, ...bases);
+const BLOCK_TEXT = new Set(['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd', 'table', 'section', 'article', 'header', 'footer', 'aside', 'address', 'details', 'summary', 'td', 'th']);
+
+/** Everything the sanitizer needs to know about a tag name, in one lookup. */
+interface TagRule {
+  allowed: boolean;
+  drop: boolean;
+  isVoid: boolean;
+  block: boolean;
+  closes: string[] | null;
+  attrs: Set<string> | null;
+}
+const RULES = new Map<string, TagRule>();
+function ruleFor(tag: string): TagRule {
+  let r = RULES.get(tag);
+  if (!r) {
+    r = {
+      allowed: ALLOWED_TAGS.has(tag), drop: DROP_WITH_CONTENT.has(tag), isVoid: VOID.has(tag), block: BLOCK_TEXT.has(tag),
+      closes: IMPLIED_CLOSE[tag] ?? null, attrs: TAG_ATTRS[tag] ?? null,
+    };
+    // Only names from our lists are cached, so hostile input cannot grow the map.
+    if (r.allowed || r.drop || r.isVoid || r.block) RULES.set(tag, r);
+  }
+  return r;
 }
 
-function safeSrcset(value: string, bases: SanitizeOptions['bases']): string | null {
-  const parts = value.split(',').map((c) => c.trim()).filter(Boolean).map((candidate) => {
-    const [u, ...desc] = candidate.split(/\s+/);
-    const abs = resolveUrl(u, ...bases);
-    return abs ? [abs, ...desc.filter((d) => /^\d+(\.\d+)?[wx]$/.test(d))].join(' ') : null;
-  });
-  if (parts.some((p) => p === null)) return null;
+/** The state of one sanitize call; the handler's functions read it. */
+interface Run {
+  base: string | null;
+  maxText: number;
+  maxPlain: number;
+  html: string;
+  plain: string;
+  images: SanitizedImage[];
+  open: string[];
+  dropDepth: number;
+  dropTag: string;
+  textLen: number;
+  truncated: boolean;
+  /** Attributes of the tag being handled (valid during the handler call only). */
+  attrs: Array<[string, string]>;
+}
+
+let run: Run;
+
+function pushPlain(s: string): void {
+  if (run.plain.length <= run.maxPlain) run.plain += s;
+}
+
+/** Returns false when the rest of the input cannot change the result. */
+function emitText(t: string): boolean {
+  if (run.dropDepth > 0) return true;
+  if (run.truncated) {
+    pushPlain(t);
+  } else {
+    if (run.textLen + t.length > run.maxText) {
+      t = truncate(t, Math.max(1, run.maxText - run.textLen));
+      run.truncated = true;
+    }
+    run.textLen += t.length;
+    run.html += escText(t);
+    pushPlain(t);
+  }
+  // Once the visible HTML is cut and the plain text is full, the rest of the input changes nothing.
+  return !(run.truncated && run.plain.length > run.maxPlain);
+}
+
+function closeTo(i: number): void {
+  while (run.open.length > i) run.html += `</${run.open.pop()}>`;
+}
+
+function impliedClose(closes: string[]): void {
+  for (let i = run.open.length - 1; i >= 0; i--) {
+    const o = run.open[i];
+    if (closes.includes(o)) {
+      closeTo(i);
+      return;
+    }
+    if (SCOPE_BOUNDARY.has(o)) return;
+  }
+}
+
+function attrOf(name: string): string | undefined {
+  const attrs = run.attrs;
+  for (let i = 0; i < attrs.length; i++) if (attrs[i][0] === name) return attrs[i][1];
+  return undefined;
+}
+
+function srcsetOf(value: string): string | null {
+  const parts: string[] = [];
+  for (const candidate of value.split(',')) {
+    const c = candidate.trim();
+    if (!c) continue;
+    const [u, ...desc] = c.split(/\s+/);
+    const abs = resolveUrl(u, run.base);
+    if (!abs) return null; // one unsafe candidate drops the attribute
+    parts.push([abs, ...desc.filter((d) => /^\d+(\.\d+)?[wx]$/.test(d))].join(' '));
+  }
   return parts.length ? parts.join(', ') : null;
 }
 
-const BLOCK_TEXT = new Set(['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd', 'table', 'section', 'article', 'header', 'footer', 'aside', 'address', 'details', 'summary']);
+/** Resolve a URL attribute; null when it is not http(s) (or mailto: on links). */
+function safeUrl(value: string, allowMailto: boolean): string | null {
+  const v = value.trim();
+  if (allowMailto && /^mailto:/i.test(v)) return /^mailto:[^\s"<>]+$/i.test(v) ? v : null;
+  return resolveUrl(v, run.base);
+}
+
+function startTag(name: string, selfClosing: boolean): void {
+  if (run.dropDepth > 0) {
+    if (name === run.dropTag && !selfClosing && !VOID.has(name)) run.dropDepth++;
+    return;
+  }
+  if (run.truncated) return;
+  let rule = ruleFor(name);
+  if (rule.block) pushPlain(' ');
+  let tag = name;
+  if (tag === 'iframe') {
+    const src = attrOf('src');
+    const abs = src ? safeUrl(src, false) : null;
+    if (!abs || !iframeAllowed(abs)) {
+      tag = 'iframe-blocked';
+      rule = ruleFor(tag);
+    }
+  }
+  if (rule.drop) {
+    // A self-closing <svg/> or <math/> has no content to drop (HTML §13.2.6.5, foreign elements);
+    // <script/> and other HTML elements ignore the slash, so their content still follows.
+    if (!rule.isVoid && !(selfClosing && (name === 'svg' || name === 'math'))) {
+      run.dropDepth = 1;
+      run.dropTag = name;
+    }
+    return;
+  }
+  if (!rule.allowed) return; // unknown or presentational: drop the tag, keep its content
+  if (tag === 'a') {
+    // A link to a beacon (FeedBurner's "feedflare" share buttons, click counters) is tracking, not
+    // content: the tag goes, whatever it wrapped (usually a beacon image, gone too) stays.
+    const href = attrOf('href');
+    if (href && BEACON_LINK.test(href)) return;
+  }
+  if (rule.closes) impliedClose(rule.closes);
+
+  let out = `<${tag}`;
+  if (tag === 'img') {
+    // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
+    let src = attrOf('src');
+    if (!src || /^\s*data:/i.test(src)) src = attrOf('data-src') ?? attrOf('data-lazy-src') ?? attrOf('data-original') ?? '';
+    const abs = src ? safeUrl(src, false) : null;
+    const wRaw = attrOf('width');
+    const hRaw = attrOf('height');
+    const w = dim(wRaw);
+    const h = dim(hRaw);
+    if (!abs || isTrackingPixel(abs, w, h)) return;
+    run.images.push({ url: abs, width: w, height: h });
+    out += ` src="${escAttr(abs)}"`;
+    const alt = attrOf('alt');
+    if (alt !== undefined) out += ` alt="${escAttr(alt)}"`;
+    const title = attrOf('title');
+    if (title !== undefined) out += ` title="${escAttr(title)}"`;
+    if (w !== null) out += ` width="${escAttr(wRaw!)}"`;
+    if (h !== null) out += ` height="${escAttr(hRaw!)}"`;
+    const srcset = attrOf('srcset') ?? attrOf('data-srcset');
+    if (srcset) {
+      const s = srcsetOf(srcset);
+      if (s) out += ` srcset="${escAttr(s)}"`;
+    }
+    out += ' loading="lazy"';
+  } else {
+    const allowed = rule.attrs;
+    let hasControls = false;
+    const attrs = run.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs[i][0];
+      if (!(GLOBAL_ATTRS.has(a) || allowed?.has(a))) continue;
+      const value = attrs[i][1];
+      if (URL_ATTRS.has(a)) {
+        const abs = safeUrl(value, tag === 'a' && a === 'href');
+        if (abs) out += ` ${a}="${escAttr(abs)}"`;
+      } else if (a === 'srcset') {
+        const s = srcsetOf(value);
+        if (s) out += ` srcset="${escAttr(s)}"`;
+      } else if (NUMERIC_ATTRS.has(a)) {
+        const d = dim(value);
+        if (d !== null) out += ` ${a}="${d}"`;
+      } else if (BOOLEAN_ATTRS.has(a)) {
+        out += ` ${a}`;
+        if (a === 'controls') hasControls = true;
+      } else {
+        out += ` ${a}="${escAttr(value)}"`;
+      }
+    }
+    if (tag === 'a') out += ' rel="noopener noreferrer"';
+    else if (tag === 'iframe') {
+      out += ' sandbox="allow-scripts allow-same-origin allow-popups allow-presentation" loading="lazy" referrerpolicy="strict-origin-when-cross-origin"';
+    } else if ((tag === 'video' || tag === 'audio') && !hasControls) out += ' controls';
+  }
+  run.html += `${out}>`;
+  if (rule.isVoid) return;
+  if (tag === 'iframe') {
+    // An iframe's content is raw text to a browser and never shown: write none.
+    run.html += '</iframe>';
+    run.dropDepth = 1;
+    run.dropTag = 'iframe';
+    return;
+  }
+  run.open.push(tag);
+}
+
+function endTag(name: string): void {
+  if (run.dropDepth > 0) {
+    if (name === run.dropTag) run.dropDepth--;
+    return;
+  }
+  const rule = ruleFor(name);
+  if (rule.block) pushPlain(' ');
+  if (run.truncated || rule.isVoid) return;
+  const i = run.open.lastIndexOf(name);
+  if (i >= 0) closeTo(i);
+}
+
+const handler: TokenHandler = {
+  text: emitText,
+  startTag(name, attrs, selfClosing) {
+    run.attrs = attrs;
+    startTag(name, selfClosing);
+  },
+  endTag,
+};
 
 export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOptions): SanitizeResult {
   if (!input) return { html: '', text: '', images: [], truncated: false };
-  const maxText = opts.maxTextChars ?? Infinity;
-  const out: string[] = [];
-  const text: string[] = [];
-  const images: SanitizedImage[] = [];
-  const open: string[] = [];
-  let dropDepth = 0;
-  let dropTag = '';
-  let textLen = 0;
-  let truncated = false;
-  let plainLen = 0;
-  const maxPlain = opts.maxPlainChars ?? 4000;
-
-  const pushPlain = (s: string) => {
-    if (plainLen > maxPlain * 2) return;
-    text.push(s);
-    plainLen += s.length;
+  const outer = run;
+  run = {
+    base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
+    html: '', plain: '', images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
   };
+  try {
+    tokenizeHtml(input, handler);
+    closeTo(0);
+    // Mojibake is repaired once on the result (it never spans markup), not per text chunk.
+    return {
+      html: repairMojibake(run.html.trim()),
+      text: truncate(collapseWhitespace(repairMojibake(run.plain)), run.maxPlain),
+      images: run.images,
+      truncated: run.truncated,
+    };
+  } finally {
+    run = outer;
+  }
+}
 
-  const parser = new Parser(
-    {
-      onopentag(name, attribs) {
-        if (truncated) return;
-        if (dropDepth > 0) {
-          if (name === dropTag) dropDepth++;
-          return;
-        }
-        if (BLOCK_TEXT.has(name)) pushPlain(' ');
-        let tag = name;
-        if (tag === 'iframe') {
-          const src = attribs.src ? safeUrl(attribs.src, opts.bases, false) : null;
-          if (!src || !iframeAllowed(src)) tag = 'iframe-blocked';
-        }
-        if (DROP_WITH_CONTENT.has(tag)) {
-          if (!VOID.has(name) && !['meta', 'link', 'base', 'param', 'input', 'area'].includes(name)) {
-            dropDepth = 1;
-            dropTag = name;
-          }
-          return;
-        }
-        if (!ALLOWED_TAGS.has(tag)) return; // unknown or presentational: drop the tag, keep its content
-
-        const allowed = TAG_ATTRS[tag];
-        const attrs: string[] = [];
-        if (tag === 'img') {
-          // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
-          let src = attribs.src;
-          if (!src || /^data:/i.test(src.trim())) src = attribs['data-src'] ?? attribs['data-lazy-src'] ?? attribs['data-original'] ?? '';
-          const abs = src ? safeUrl(src, opts.bases, false) : null;
-          const w = dim(attribs.width);
-          const h = dim(attribs.height);
-          if (!abs || isTrackingPixel(abs, w, h)) return;
-          images.push({ url: abs, width: w, height: h });
-          attrs.push(`src="${escAttr(abs)}"`);
-          for (const a of ['alt', 'title', 'width', 'height'] as const) {
-            if (attribs[a] !== undefined && (a === 'alt' || a === 'title' || dim(attribs[a]) !== null)) attrs.push(`${a}="${escAttr(attribs[a])}"`);
-          }
-          const srcset = attribs.srcset ?? attribs['data-srcset'];
-          if (srcset) {
-            const s = safeSrcset(srcset, opts.bases);
-            if (s) attrs.push(`srcset="${escAttr(s)}"`);
-          }
-          attrs.push('loading="lazy"');
-        } else {
-          for (const [rawName, value] of Object.entries(attribs)) {
-            const a = rawName.toLowerCase();
-            if (!(GLOBAL_ATTRS.has(a) || allowed?.has(a))) continue;
-            if (URL_ATTRS.has(a)) {
-              const abs = safeUrl(value, opts.bases, tag === 'a' && a === 'href');
-              if (!abs) continue;
-              attrs.push(`${a}="${escAttr(abs)}"`);
-            } else if (a === 'srcset') {
-              const s = safeSrcset(value, opts.bases);
-              if (s) attrs.push(`srcset="${escAttr(s)}"`);
-            } else if (a === 'width' || a === 'height' || a === 'colspan' || a === 'rowspan' || a === 'span' || a === 'start' || a === 'value') {
-              if (dim(value) !== null) attrs.push(`${a}="${dim(value)}"`);
-            } else if (a === 'controls' || a === 'allowfullscreen' || a === 'reversed' || a === 'open') {
-              attrs.push(a);
-            } else {
-              attrs.push(`${a}="${escAttr(value)}"`);
-            }
-          }
-          if (tag === 'a') attrs.push('rel="noopener noreferrer"');
-          if (tag === 'iframe') {
-            attrs.push('sandbox="allow-scripts allow-same-origin allow-popups allow-presentation"', 'loading="lazy"', 'referrerpolicy="strict-origin-when-cross-origin"');
-          }
-          if ((tag === 'video' || tag === 'audio') && !attrs.includes('controls')) attrs.push('controls');
-        }
-        out.push(attrs.length ? `<${tag} ${attrs.join(' ')}>` : `<${tag}>`);
-        if (!VOID.has(tag)) open.push(tag);
-      },
-      onclosetag(name) {
-        if (dropDepth > 0) {
-          if (name === dropTag) dropDepth--;
-          return;
-        }
-        if (BLOCK_TEXT.has(name)) pushPlain(' ');
-        if (truncated || VOID.has(name)) return;
-        const i = open.lastIndexOf(name);
-        if (i < 0) return;
-        while (open.length > i) out.push(`</${open.pop()}>`);
-      },
-      ontext(data) {
-        if (dropDepth > 0 || truncated) return;
-        let t = data;
-        if (textLen + t.length > maxText) {
-          t = truncate(t, Math.max(1, maxText - textLen));
-          truncated = true;
-        }
-        textLen += t.length;
-        out.push(escText(t));
-        pushPlain(t);
-      },
-    },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },
-  );
-  parser.write(input);
-  parser.end();
-  while (open.length) out.push(`</${open.pop()}>`);
-  return {
-    html: out.join('').trim(),
-    text: truncate(collapseWhitespace(text.join('')), maxPlain),
-    images,
-    truncated,
-  };
+/** The innermost base of a chain, as an absolute URL (each base resolved against the next one out). */
+function resolveBase(bases: Array<string | null | undefined>): string | null {
+  let resolved: string | null = null;
+  for (let i = bases.length - 1; i >= 0; i--) {
+    const b = bases[i];
+    if (!b) continue;
+    try {
+      resolved = new URL(b.trim(), resolved ?? undefined).href;
+    } catch {
+      // unusable base; keep the outer one
+    }
+  }
+  return resolved;
 }

@@ -2,7 +2,8 @@
  * The normalize stage: ParsedFeed -> NormalizedEntry[]. It owns the fallback
  * chains that decide each field, written out where they are applied:
  *
- *   id       source id + guid, else canonical URL, else hash of title and date
+ *   id       source id + guid, else canonical URL, else hash of title and date;
+ *            a guid that distinct items share is told apart by their URL and title
  *   url      item link, else a permalink guid, resolved against xml:base, the
  *            feed's link, then the feed URL; canonicalized (url.ts)
  *   title    the title as text, else the start of the summary, else the URL's last path segment
@@ -10,14 +11,15 @@
  *            more than a day ahead of first-seen is clamped to first-seen
  *   image    media:thumbnail / media:content, then an image enclosure, then
  *            itunes:image (and JSON Feed image/banner_image), then the first
- *            sizeable <img> of the content, then of the summary
+ *            sizeable <img> of the content, then of the summary (image.ts)
  *
  * It never reads a clock: `now` is passed in.
  */
 import { hash64 } from '../hash';
 import type { Entry, ParsedFeed, ParsedItem, Source } from '../model';
 import { parseFeedDate } from './date';
-import { isTrackingPixel, sanitizeHtml, type SanitizedImage } from './html';
+import { sanitizeHtml } from './html';
+import { pickImage } from './image';
 import { collapseWhitespace, escapeHtml, htmlToText, truncate } from './text';
 import { canonicalUrl, resolveUrl } from './url';
 
@@ -47,8 +49,8 @@ export interface NormalizeContext {
 
 function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'> {
   const rawPublished = item.published ?? item.updated;
-  const published = parseFeedDate(item.published) ?? parseFeedDate(item.updated);
   const updated = parseFeedDate(item.updated);
+  const published = parseFeedDate(item.published) ?? updated;
   const updatedIso = updated && updated.getTime() <= now.getTime() + FUTURE_TOLERANCE_MS ? updated.toISOString() : null;
   if (!rawPublished) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'missing', dateOriginal: null };
   if (!published) return { published: now.toISOString(), updated: updatedIso, dateInferred: 'unparseable', dateOriginal: rawPublished };
@@ -58,24 +60,12 @@ function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updat
   return { published: published.toISOString(), updated: updatedIso, dateInferred: null, dateOriginal: null };
 }
 
-const sizeable = (img: SanitizedImage) =>
-  (img.width === null || img.width >= 100) && (img.height === null || img.height >= 80) &&
-  !/\/(?:smilies|emoji)\/|gravatar\.com\/avatar|\/wp-includes\/images\//i.test(img.url);
-
-function pickImage(item: ParsedItem, bases: string[], content: SanitizedImage[], summary: SanitizedImage[]): string | null {
-  const order = ['media:thumbnail', 'media:content', 'enclosure', 'itunes:image', 'json:image', 'json:banner_image'] as const;
-  for (const origin of order) {
-    // media:thumbnail and media:content rank together: the biggest of them wins.
-    const group = origin === 'media:thumbnail' || origin === 'media:content'
-      ? item.images.filter((i) => i.origin === 'media:thumbnail' || i.origin === 'media:content')
-      : item.images.filter((i) => i.origin === origin);
-    const best = [...group].sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0));
-    for (const img of best) {
-      const abs = resolveUrl(img.url, ...bases);
-      if (abs && !isTrackingPixel(abs, img.width, img.height)) return abs;
-    }
-  }
-  return content.find(sizeable)?.url ?? summary.find(sizeable)?.url ?? null;
+/**
+ * The feed's own title as plain text. ParsedFeed.title is HTML like every text field (an Atom
+ * type="text" title arrives escaped), so stripping tags alone would leave "&amp;" in it.
+ */
+export function feedTitleText(feed: ParsedFeed): string | null {
+  return htmlToText(feed.title) || null;
 }
 
 function titleFromUrl(url: string | null): string | null {
@@ -101,42 +91,104 @@ function identityKey(item: ParsedItem, url: string | null, title: string, date: 
   return `t:${title}\n${date ?? ''}`;
 }
 
+/**
+ * The base every relative URL of an item is resolved against, as one absolute URL:
+ * the xml:base in effect (W3C XML Base §4.2: a relative xml:base is relative to the
+ * document's URL), else the feed's own link, else the URL the feed was fetched from.
+ */
+export function itemBase(feed: ParsedFeed, item: ParsedItem | null, feedUrl: string): string | null {
+  const { xmlBase, fallback } = feedBases(feed, feedUrl);
+  if (item?.base === '') return xmlBase ?? resolveUrl(feedUrl);
+  if (item?.base && item.base !== feed.base) {
+    const b = resolveUrl(item.base, xmlBase ?? feedUrl);
+    if (b) return b;
+  }
+  return xmlBase ?? fallback;
+}
+
+/** The feed-level bases, computed once per feed and document URL. */
+const feedBaseCache = new WeakMap<ParsedFeed, { feedUrl: string; xmlBase: string | null; fallback: string | null }>();
+function feedBases(feed: ParsedFeed, feedUrl: string): { xmlBase: string | null; fallback: string | null } {
+  const hit = feedBaseCache.get(feed);
+  if (hit && hit.feedUrl === feedUrl) return hit;
+  // xml:base="" (kept as '') means the document's own URL.
+  const xmlBase = feed.base === '' ? resolveUrl(feedUrl) : feed.base ? resolveUrl(feed.base, feedUrl) : null;
+  const fallback = (feed.link ? resolveUrl(feed.link, feedUrl) : null) ?? resolveUrl(feedUrl) ?? null;
+  const entry = { feedUrl, xmlBase, fallback };
+  feedBaseCache.set(feed, entry);
+  return entry;
+}
+
+/** One item normalized on its own, before identity and in-feed duplicates are decided. */
+export interface ItemDraft {
+  item: ParsedItem;
+  url: string | null;
+  originalUrl: string | null;
+  title: string;
+  summaryText: string;
+  /** Sanitized summary, always (normalizeFeed drops it when it only repeats the content). */
+  summaryHtml: string;
+  contentHtml: string;
+  image: string | null;
+  authors: string[];
+  categories: string[];
+  dates: Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'>;
+  fullText: string;
+  /** Plain text of the sanitized summary and content (capped at FINGERPRINT_TEXT_MAX). */
+  summaryPlain: string;
+  contentPlain: string;
+}
+
+export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: NormalizeContext): ItemDraft {
+  const { feedUrl, now } = ctx;
+  const base = itemBase(feed, item, feedUrl);
+  const contentBase = item.contentBase ? resolveUrl(item.contentBase, base) ?? base : base;
+  const summaryBase = item.summaryBase ? resolveUrl(item.summaryBase, base) ?? base : base;
+  // link, else a permalink guid (RSS 2.0 isPermaLink), resolved against the base.
+  let originalUrl = resolveUrl(item.link, base);
+  if (!originalUrl && item.guidIsPermaLink) originalUrl = resolveUrl(item.guid, base);
+  // An empty link (Atom href="") is a same-document reference (RFC 3986 §4.4): it resolves to the
+  // base, which is the feed document, not an article. It is kept as the original URL, as written,
+  // but it is no canonical article URL, so it cannot make two entries look like duplicates.
+  const sameDocument = item.link !== null && item.link.trim() === '' && !originalUrl;
+  if (sameDocument) originalUrl = base;
+  const url = sameDocument ? null : canonicalUrl(originalUrl);
+  const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
+    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+  });
+  // With content beside it, the summary's text past what is shown adds nothing the content does not
+  // have; without content, the summary is the text near-duplicate detection gets.
+  const summary = sanitizeHtml(item.summary, {
+    base: summaryBase, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: content.text ? SUMMARY_HTML_TEXT_MAX : FINGERPRINT_TEXT_MAX,
+  });
+  const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
+  let title = htmlToText(item.title);
+  if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
+  const dates = pickDate(item, now);
+  const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
+  const seen = new Set<string>();
+  const categories: string[] = [];
+  for (const c of item.categories) {
+    const t = collapseWhitespace(htmlToText(c));
+    if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
+      seen.add(t.toLowerCase());
+      categories.push(t);
+    }
+  }
+  const image = pickImage(item, base, content.images, summary.images);
+  const joined = `${summary.text} ${content.text}`;
+  const fullText = joined.length > FINGERPRINT_TEXT_MAX * 2 ? joined.slice(0, FINGERPRINT_TEXT_MAX * 2) : joined;
+  return { item, url, originalUrl, title, summaryText, summaryHtml: summary.html, contentHtml: content.html, image, authors, categories, dates, fullText, summaryPlain: summary.text, contentPlain: content.text };
+}
+
 export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): NormalizedEntry[] {
-  const { source, feedUrl, now } = ctx;
+  const { source, now } = ctx;
   const firstSeen = now.toISOString();
   const drafts = feed.items.map((item) => {
-    const bases = [item.base, feed.base, feed.link, feedUrl].filter((b): b is string => !!b);
-    // A feed's own link may itself be relative (to the feed URL).
-    const linkCandidates = [item.link, item.guidIsPermaLink ? item.guid : null];
-    let originalUrl: string | null = null;
-    for (const c of linkCandidates) {
-      originalUrl = resolveUrl(c, ...bases);
-      if (originalUrl) break;
-    }
-    const url = canonicalUrl(originalUrl);
-    const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
-      bases, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
-    });
-    const summary = sanitizeHtml(item.summary, { bases, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX });
-    const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
-    let title = htmlToText(item.title);
-    if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
-    const dates = pickDate(item, now);
-    const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
-    const seen = new Set<string>();
-    const categories: string[] = [];
-    for (const c of item.categories) {
-      const t = collapseWhitespace(htmlToText(c));
-      if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
-        seen.add(t.toLowerCase());
-        categories.push(t);
-      }
-    }
-    const image = pickImage(item, bases, content.images, summary.images);
+    const d = normalizeItem(feed, item, ctx);
     // Don't store the same text twice when the summary is just the start of the content.
-    const summaryHtml = summary.html && content.html && content.text.startsWith(summary.text.replace(/…$/, '')) ? '' : summary.html;
-    const fullText = `${summary.text} ${content.text}`.slice(0, FINGERPRINT_TEXT_MAX * 2);
-    return { item, url, originalUrl, title, summaryText, summaryHtml, contentHtml: content.html, image, authors, categories, dates, fullText };
+    if (d.summaryHtml && d.contentHtml && d.contentPlain.startsWith(d.summaryPlain.replace(/…$/, ''))) d.summaryHtml = '';
+    return d;
   });
 
   // Guids repeated inside one document (Miniflux #4197): a repeat that is the same item is

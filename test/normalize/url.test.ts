@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalUrl, resolveUrl, urlMatchKey } from '../../src/normalize/url';
 
@@ -14,6 +16,18 @@ describe('canonicalUrl', () => {
     ['https://example.com/a?source=rss', 'https://example.com/a?source=rss'],
     ['https://example.com/a?cid=123', 'https://example.com/a?cid=123'],
     ['https://example.com/a?', 'https://example.com/a'],
+    ['https://example.com/a?gbraid=1&wbraid=2&srsltid=3&msclkid=4&yclid=5&twclid=6&ttclid=7', 'https://example.com/a'],
+    ['https://example.com/a?_hsenc=1&__hstc=2&mkt_tok=3&mc_eid=4&oly_enc_id=5&vero_id=6&_branch_match_id=7', 'https://example.com/a'],
+    ['https://www.heise.de/news/x.html?wt_mc=rss.red.ho.ho.atom.beitrag.beitrag', 'https://www.heise.de/news/x.html'],
+    ['https://www.nytimes.com/2022/04/05/a.html?smid=tw-nytimes&smtyp=cur', 'https://www.nytimes.com/2022/04/05/a.html'],
+    ['https://www.theguardian.com/a?CMP=Share_iOSApp_Other', 'https://www.theguardian.com/a'],
+    ['https://example.com/a?UTM_Source=x&Page=2', 'https://example.com/a?Page=2'],
+    ['https://example.com/search?q=utm_source', 'https://example.com/search?q=utm_source'],
+    ['https://Example.com./a?x=1#f', 'https://example.com/a?x=1'],
+    ['https://user:pw@example.com.:8443/a', 'https://user:pw@example.com:8443/a'],
+    ['https://münchen.de/?utm_source=x', 'https://xn--mnchen-3ya.de/'],
+    ['http://example.com/a b?c=d e', 'http://example.com/a%20b?c=d%20e'],
+    ['https://example.com/a?x=1&&y=2&', 'https://example.com/a?x=1&y=2'],
   ])('%s', (input, expected) => {
     expect(canonicalUrl(input)).toBe(expected);
   });
@@ -40,5 +54,25 @@ describe('urlMatchKey', () => {
   it('ignores scheme, www. and a trailing slash', () => {
     expect(urlMatchKey('https://www.example.com/a/')).toBe(urlMatchKey('http://example.com/a'));
     expect(urlMatchKey('https://example.com/a?x=1')).not.toBe(urlMatchKey('https://example.com/a?x=2'));
+  });
+});
+
+describe('resolveUrl fast path', () => {
+  it('returns exactly what WHATWG URL serializes, for every absolute URL in the fixtures', () => {
+    const dir = join(__dirname, '..', 'fixtures', 'feeds');
+    const urls = new Set<string>();
+    for (const f of readdirSync(dir)) {
+      for (const m of readFileSync(join(dir, f), 'latin1').matchAll(/https?:\/\/[^\s"'<>)\]]+/g)) urls.add(m[0].replace(/&amp;/g, '&'));
+    }
+    expect(urls.size).toBeGreaterThan(300);
+    for (const u of urls) {
+      let expected: string | null;
+      try {
+        expected = new URL(u).href;
+      } catch {
+        expected = null;
+      }
+      expect(resolveUrl(u), u).toBe(expected);
+    }
   });
 });

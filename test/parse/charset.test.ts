@@ -28,7 +28,12 @@ describe('decodeBody', () => {
     expect(decodeBody(latin1('<t>caf\xe9 \x93quoted\x94</t>'))).toMatchObject({ via: 'default', text: '<t>café “quoted”</t>' });
   });
 
-  it('refuses UTF-32 with BAD_ENCODING', () => {
-    expect(() => decodeBody(bytes(0xff, 0xfe, 0, 0, 0x41, 0, 0, 0))).toThrow(expect.objectContaining({ code: 'BAD_ENCODING' }));
+  it('decodes UTF-32, which no TextDecoder supports, by BOM or by the wide "<"', () => {
+    expect(decodeBody(bytes(0xff, 0xfe, 0, 0, 0x41, 0, 0, 0, 0x00, 0xf6, 0x01, 0x00))).toMatchObject({ text: 'A\u{1f600}', encoding: 'utf-32le', via: 'bom' });
+    expect(decodeBody(bytes(0, 0, 0xfe, 0xff, 0, 0, 0, 0x41))).toMatchObject({ text: 'A', encoding: 'utf-32be' });
+    expect(decodeBody(bytes(0x3c, 0, 0, 0, 0x61, 0, 0, 0))).toMatchObject({ text: '<a', encoding: 'utf-32le' });
+    expect(decodeBody(bytes(0, 0, 0, 0x3c, 0, 0, 0, 0x61))).toMatchObject({ text: '<a', encoding: 'utf-32be' });
+    // An out-of-range code unit is replaced, not thrown on.
+    expect(decodeBody(bytes(0xff, 0xfe, 0, 0, 0xff, 0xff, 0xff, 0x7f)).text).toBe('\ufffd');
   });
 });

@@ -18,13 +18,14 @@ describe('golden: parse + normalize over the committed fixtures', () => {
   for (const file of readdirSync(FEEDS).sort()) {
     it(file, () => {
       const bytes = new Uint8Array(readFileSync(join(FEEDS, file)));
-      const { feed, encoding } = parseFeedBody(bytes, null);
+      const { feed, encoding, repaired } = parseFeedBody(bytes, null);
       const feedUrl = `http://fixtures.test/feeds/${file}`;
       const entries = normalizeFeed(feed, { source: { id: 'src', url: feedUrl, title: null, home_page_url: null, category: null }, feedUrl, now: NOW });
       const actual = {
         format: feed.format,
         version: feed.version,
         encoding,
+        repaired,
         title: feed.title,
         link: feed.link,
         entries: entries.map(({ fullText, ...e }) => ({ ...e, fullTextChars: fullText.length })),
