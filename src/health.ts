@@ -54,7 +54,7 @@ export function freshState(source: Source, cfg: Config): SourceState {
 
 /** A state read from an older health record, with the fields added since filled in. */
 export function withDefaults(s: SourceState): SourceState {
-  return { ...s, dueSince: s.dueSince ?? null, queuedAt: s.queuedAt ?? null, freshnessSeconds: s.freshnessSeconds ?? null };
+  return { ...s, dueSince: s.dueSince ?? null, queuedAt: s.queuedAt ?? null, freshnessSeconds: s.freshnessSeconds ?? null, lastWarning: s.lastWarning ?? null };
 }
 
 export interface Transition {
@@ -82,6 +82,8 @@ export interface SuccessInfo {
     language: string | null;
     items: number;
     changedEntries: number;
+    /** The document was malformed and only what could be recovered was read. */
+    repaired?: boolean;
   };
   /** Present when a 200 body was identical to the last parsed one. */
   unchangedBody?: boolean;
@@ -113,6 +115,13 @@ export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: 
   }
   if (info.parsed) {
     const p = info.parsed;
+    // A repaired document is kept (feedparser and Miniflux's lax decoder do the same), but the
+    // health record says so until the publisher sends a well-formed one.
+    const warning = p.repaired
+      ? { code: 'MALFORMED_XML', stage: 'parse', message: 'parse: malformed document; only the items that could be recovered were read', at }
+      : null;
+    if ((prev.lastWarning?.code ?? null) !== (warning?.code ?? null)) hard = true;
+    s.lastWarning = warning ?? null;
     s.bodyHash = p.bodyHash;
     s.feedTtlMinutes = p.ttlMinutes;
     s.skipHours = p.skipHours;
@@ -229,6 +238,7 @@ export function describeSource(source: Source, s: SourceState, entries: number, 
     consecutive_failures: s.consecutiveFailures,
     failing_since: s.firstFailureAt,
     last_error: s.lastError,
+    last_warning: s.lastWarning ?? null,
     next_due_at: nextDueAt(s, now, cfg),
     not_before: s.notBefore,
     due_since: s.dueSince ?? null,

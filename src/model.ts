@@ -43,6 +43,8 @@ export interface SourceState {
   consecutiveFailures: number;
   firstFailureAt: string | null;
   lastError: ErrorRecord | null;
+  /** A problem that did not stop the fetch (a malformed document repaired), until a clean parse. */
+  lastWarning?: ErrorRecord | null;
   /** Earliest time the next fetch may happen (backoff, Retry-After); null = follow the schedule. */
   notBefore: string | null;
   /**

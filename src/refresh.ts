@@ -208,13 +208,17 @@ async function ingestSource(
       return { id: source.id, transition: onSuccess(state, { ...base, unchangedBody: true }, now, cfg), entries: [], kind: 'unchanged-body', requests, conditional, bytes };
     }
     // A gzip body sent without Content-Encoding is unwrapped before the charset is sniffed.
-    const { feed } = parseFeedBody(await decodeTransport(res.body), res.contentType);
+    const { feed, repaired } = parseFeedBody(await decodeTransport(res.body), res.contentType);
+    // Repair keeps what a broken document still holds; one that yields no item at all is a failure.
+    if (repaired && feed.items.length === 0) {
+      throw new FeedError('INVALID_FEED', 'parse', 'malformed XML with no complete item to recover');
+    }
     const entries = normalizeFeed(feed, { source, feedUrl: res.finalUrl, now });
     const transition = onSuccess(state, {
       ...base,
       parsed: {
         bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feedTitleText(feed),
-        link: feed.link, language: feed.language, items: feed.items.length, changedEntries: 0,
+        link: feed.link, language: feed.language, items: feed.items.length, changedEntries: 0, repaired,
       },
     }, now, cfg);
     return { id: source.id, transition, entries, kind: 'parsed', requests, conditional, bytes };

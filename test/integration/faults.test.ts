@@ -48,6 +48,7 @@ const FAULTS: Record<string, string> = {
   temp: '/fault/temp/temp',
   html: '/fault/html/html',
   badxml: '/fault/badxml/badxml',
+  repairable: '/fault/repairable/repairable',
   empty: '/fault/empty/empty',
   flip: '/fault/flip/flip',
   utf16: '/fault/utf16/utf16',
@@ -70,6 +71,7 @@ const EXPECTED: Record<string, { status: 'healthy' | 'failing' | 'paused'; code:
   temp: { status: 'healthy', code: null, http: null },
   html: { status: 'failing', code: 'NOT_A_FEED', http: null },
   badxml: { status: 'failing', code: 'INVALID_FEED', http: null },
+  repairable: { status: 'healthy', code: null, http: null },
   empty: { status: 'healthy', code: null, http: null },
   flip: { status: 'healthy', code: null, http: null },
   utf16: { status: 'healthy', code: null, http: null },
@@ -270,7 +272,12 @@ describe('a deployment with misbehaving publishers', () => {
     const flips = log.filter((r) => r.path === `/s/faults${FAULTS.flip}`);
     expect(flips.length).toBe(1 + FAULTY_RUNS);
     expect(flips.filter((r) => r.status === 200).length).toBeGreaterThan(1);
-    for (const run of runs) expect(run.parsed).toBe(GOOD.length + (run === runs[0] ? 1 : 0)); // + the emptied feed's one change
+    // + the emptied feed's one change, and the malformed-but-repairable feed's first parse
+    for (const run of runs) expect(run.parsed).toBe(GOOD.length + (run === runs[0] ? 2 : 0));
+    // It is kept, and its health says it was repaired.
+    expect(a.repairable.entries_stored).toBe(10 + 2); // ten from the healthy phase, two recovered
+    expect(a.repairable.last_warning.code).toBe('MALFORMED_XML');
+    expect(a.badxml.last_warning).toBeNull();
     expect(a.utf16.entries_stored).toBe(10);
     expect(a.utf16.status).toBe('healthy');
   });

@@ -18,7 +18,7 @@
  *                             answers), stall (headers and a little body, then nothing), huge
  *                             (20 MB, ?declare=1 adds Content-Length), loop (redirects in a
  *                             circle), moved (301 to /moved/<name>), temp (302 to it), html,
- *                             badxml, empty (a valid feed with no items), flip (two ETags over
+ *                             badxml, repairable, empty (a valid feed with no items), flip (two ETags over
  *                             one body, like two load-balanced nodes), utf16 (always: the feed
  *                             in UTF-16LE with a BOM)
  *   PUT  /__feed/<name>       set the body of /dyn/<name> (Content-Type header is kept)
@@ -260,8 +260,14 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
         res.end('<!doctype html><html><head><title>Welcome</title></head><body><h1>Our new website</h1><p>The feed has moved.</p></body></html>');
         return;
       case 'badxml':
+        // Broken inside its first item: nothing can be recovered.
         res.setHeader('Content-Type', 'application/rss+xml');
-        res.end('<?xml version="1.0"?><rss version="2.0"><channel><title>broken</title><item><title>Fish & chips</titel></item><item><title>x</item></channel>');
+        res.end('<?xml version="1.0"?><rss version="2.0"><channel><title>broken</title><item><title>Fish & chips</titel><desc');
+        return;
+      case 'repairable':
+        // Malformed (a bare &, a mistyped end tag, unclosed elements) but every item is readable.
+        res.setHeader('Content-Type', 'application/rss+xml');
+        res.end('<?xml version="1.0"?><rss version="2.0"><channel><title>broken</title><item><title>Fish & chips</titel><link>https://news.example/fish</link></item><item><title>Peas</title><link>https://news.example/peas</link></item></channel>');
         return;
       case 'empty': {
         const body = Buffer.from(generatedFeed(name, { items: 0, offset: 0 }));
