@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'browser',
-    include: ['test/browser/**/*.browser.ts'],
+    include: ['test/browser/xss.browser.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -13,7 +13,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'clients',
-    include: ['test/clients/**/*.client.ts', 'test/browser/**/*.browser.ts'],
+    // The page test needs the wrangler dev this config's global setup starts; the XSS test does not.
+    include: ['test/clients/**/*.client.ts', 'test/browser/page.browser.ts'],
     environment: 'node',
     globalSetup: ['test/clients/global-setup.ts'],
     // One wrangler dev on two shared cores: one file at a time.
