@@ -5,9 +5,9 @@
  * each naming the entry it concerns.
  */
 import { Validator } from '@cfworker/json-schema';
-import { parseOpml } from 'feedsmith';
 import sourcesSchema from '../schemas/sources.schema.json';
 import { urlPolicyViolation } from './fetch';
+import { readXml, type XmlElement } from './parse/xml';
 import type { Source } from './model';
 
 /** Public feeds of well-known entertainment outlets, used until an admin uploads a list. */
@@ -67,36 +67,40 @@ function slug(s: string): string {
   return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'feed';
 }
 
-/** OPML 2.0 subscription list: every outline with an xmlUrl; a parent outline's text is its category. */
+/**
+ * OPML 2.0 subscription list (http://opml.org/spec2.opml): every outline with an xmlUrl is a
+ * source; a parent outline without one is a folder, and its text becomes the category. Read
+ * with the same tolerant XML reader as feeds (attribute names come back lowercased).
+ */
 export function sourcesFromOpml(text: string, allowPrivate: boolean): Source[] {
-  let doc: ReturnType<typeof parseOpml>;
-  try {
-    doc = parseOpml(text);
-  } catch (err) {
-    throw new SourceListError([`OPML: ${err instanceof Error ? err.message : String(err)}`]);
-  }
+  const doc = readXml(text);
+  if (doc.root?.name !== 'opml') throw new SourceListError([`OPML: no <opml> root${doc.root ? ` (found <${doc.root.name}>)` : ''}`]);
+  const body = doc.root.children.find((c) => c.name === 'body');
   const out: Source[] = [];
   const used = new Set<string>();
-  const walk = (outlines: Array<Record<string, any>> | undefined, category: string | null) => {
-    for (const o of outlines ?? []) {
-      if (o.xmlUrl) {
-        const title = (o.title || o.text || '').trim() || null;
-        let base = slug(title ?? hostOf(o.xmlUrl));
+  const walk = (outlines: XmlElement[], category: string | null) => {
+    for (const o of outlines) {
+      if (o.name !== 'outline') continue;
+      const a = o.attrs;
+      const xmlUrl = a.xmlurl?.trim();
+      if (xmlUrl) {
+        const title = (a.title || a.text || '').trim() || null;
+        const base = slug(title ?? hostOf(xmlUrl));
         let id = base;
         for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
         used.add(id);
         out.push({
           id,
-          url: String(o.xmlUrl).trim(),
+          url: xmlUrl,
           title,
-          home_page_url: o.htmlUrl ? String(o.htmlUrl).trim() : null,
-          category: (o.category?.split(/[,/]/).filter(Boolean).pop() ?? category)?.trim().toLowerCase() || null,
+          home_page_url: a.htmlurl?.trim() || null,
+          category: (a.category?.split(/[,/]/).filter(Boolean).pop() ?? category)?.trim().toLowerCase() || null,
         });
       }
-      if (o.outlines) walk(o.outlines, o.xmlUrl ? category : (o.text || o.title || category));
+      if (o.children.length) walk(o.children, xmlUrl ? category : (a.text || a.title || category));
     }
   };
-  walk((doc as any)?.body?.outlines, null);
+  walk(body?.children ?? [], null);
   if (!out.length) throw new SourceListError(['OPML: no <outline> with an xmlUrl']);
   return finish(out, allowPrivate);
 }
