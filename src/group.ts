@@ -261,14 +261,19 @@ export class StoryIndex {
     return Math.exp(-Math.max(0, hours) / this.opts.decayHours);
   }
 
-  private add(s: StoryState, doc: Doc) {
-    for (const [k, v] of doc.vec) {
+  /** Add weights to a story's centroid, keeping its squared length and the postings current. */
+  private addWeights(s: StoryState, weights: Map<number, number>) {
+    for (const [k, v] of weights) {
       const old = s.c.get(k);
       if (old === undefined) this.post(k, s.id);
       const w = (old ?? 0) + v;
       s.c.set(k, w);
       s.q += w * w - (old ?? 0) ** 2;
     }
+  }
+
+  private add(s: StoryState, doc: Doc) {
+    this.addWeights(s, doc.vec);
     s.n++;
     s.t = Math.max(s.t, doc.time);
     s.f = Math.min(s.f, doc.time);
@@ -386,13 +391,7 @@ export class StoryIndex {
     const merged: string[] = [];
     for (const x of group) {
       if (x === keep) continue;
-      for (const [k, v] of x.c) {
-        const old = keep.c.get(k);
-        if (old === undefined) this.post(k, keep.id);
-        const w = (old ?? 0) + v;
-        keep.c.set(k, w);
-        keep.q += w * w - (old ?? 0) ** 2;
-      }
+      this.addWeights(keep, x.c);
       keep.n += x.n;
       keep.t = Math.max(keep.t, x.t);
       keep.f = Math.min(keep.f, x.f);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server';
+import { fixtureSources, type FixtureSource } from '../support/fixture-sources';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,29 +30,9 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export interface SeedSource {
-  id: string;
-  url: string;
-  title?: string;
-  home_page_url?: string;
-  category: string;
-}
+export type SeedSource = FixtureSource;
 
-/** The committed fixture feeds as a source list (same set as the workerd end-to-end suite). */
-export function fixtureSources(fixtureOrigin: string): SeedSource[] {
-  const o = fixtureOrigin;
-  return [
-    { id: 'bbc', url: `${o}/feeds/bbc-world.xml`, title: 'BBC News - World', home_page_url: 'https://www.bbc.co.uk/news/', category: 'news' },
-    { id: 'buzzfeed', url: `${o}/feeds/buzzfeed.xml`, title: 'BuzzFeed', category: 'celebrity' },
-    { id: 'nyt', url: `${o}/feeds/nyt.xml`, title: 'NYT', category: 'news' },
-    { id: 'guardian', url: `${o}/feeds/guardian.xml`, title: 'The Guardian', category: 'culture' },
-    { id: 'telegraph', url: `${o}/feeds/telegraph.xml`, category: 'news' },
-    { id: 'verge', url: `${o}/feeds/verge.atom`, title: 'The Verge', category: 'tech' },
-    { id: 'inessential', url: `${o}/feeds/inessential.json`, category: 'tech' },
-    // The same document under another id: every item is a cross-source duplicate.
-    { id: 'bbc-mirror', url: `${o}/feeds/bbc-world.xml?mirror=1`, title: 'BBC mirror', category: 'news' },
-  ];
-}
+export { fixtureSources };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@
  * error bodies (error.schema.json) of invalid queries and wrong methods.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { responseSchemaErrors, schemaForResponse } from '../support/serving-schemas';
+import { responseSchemaErrors, schemaForResponse } from '../support/schemas';
 import { allPages, filterQueries, origin } from './queries';
 
 interface Checked {

@@ -9,23 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, Store, type CatalogRecord, type HealthRecord } from '../../src/store';
 import { schemaErrors } from '../support/schemas';
 import { call, fixtureLog, fixtureOrigin, json, putSources, resetFixtures, runCron, walk } from '../support/worker';
+import { fixtureSources } from '../support/fixture-sources';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const kv = () => (env as unknown as { MARQUEE_KV: KVNamespace }).MARQUEE_KV;
 
 function sources() {
-  const o = fixtureOrigin();
-  return [
-    { id: 'bbc', url: `${o}/feeds/bbc-world.xml`, title: 'BBC News - World', home_page_url: 'https://www.bbc.co.uk/news/', category: 'news' },
-    { id: 'buzzfeed', url: `${o}/feeds/buzzfeed.xml`, title: 'BuzzFeed', category: 'celebrity' },
-    { id: 'nyt', url: `${o}/feeds/nyt.xml`, title: 'NYT', category: 'news' },
-    { id: 'guardian', url: `${o}/feeds/guardian.xml`, title: 'The Guardian', category: 'culture' },
-    { id: 'telegraph', url: `${o}/feeds/telegraph.xml`, category: 'news' },
-    { id: 'verge', url: `${o}/feeds/verge.atom`, title: 'The Verge', category: 'tech' },
-    { id: 'inessential', url: `${o}/feeds/inessential.json`, category: 'tech' },
-    // The same document as `bbc` under another id: every item is a cross-source duplicate.
-    { id: 'bbc-mirror', url: `${o}/feeds/bbc-world.xml?mirror=1`, title: 'BBC mirror', category: 'news' },
-  ];
+  return fixtureSources(fixtureOrigin());
 }
 
 async function lastRun(): Promise<HealthRecord['lastRun']> {

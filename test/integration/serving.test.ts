@@ -13,24 +13,15 @@ import { resetMemo } from '../../src/app';
 import worker from '../../src/index';
 import { RENDER_VERSION } from '../../src/render/index';
 import { KEYS, type ViewsRecord } from '../../src/store';
-import { responseSchemaErrors, schemaForResponse } from '../support/serving-schemas';
+import { responseSchemaErrors, schemaForResponse } from '../support/schemas';
 import { BASE, call, fixtureOrigin, json, putSources, resetFixtures, runCron, setDynamicFeed } from '../support/worker';
+import { fixtureSources } from '../support/fixture-sources';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const kv = () => (env as unknown as { MARQUEE_KV: KVNamespace }).MARQUEE_KV;
 
 function sources() {
-  const o = fixtureOrigin();
-  return [
-    { id: 'bbc', url: `${o}/feeds/bbc-world.xml`, title: 'BBC News - World', home_page_url: 'https://www.bbc.co.uk/news/', category: 'news' },
-    { id: 'buzzfeed', url: `${o}/feeds/buzzfeed.xml`, title: 'BuzzFeed', category: 'celebrity' },
-    { id: 'nyt', url: `${o}/feeds/nyt.xml`, title: 'NYT', category: 'news' },
-    { id: 'guardian', url: `${o}/feeds/guardian.xml`, title: 'The Guardian', category: 'culture' },
-    { id: 'telegraph', url: `${o}/feeds/telegraph.xml`, category: 'news' },
-    { id: 'verge', url: `${o}/feeds/verge.atom`, title: 'The Verge', category: 'tech' },
-    { id: 'inessential', url: `${o}/feeds/inessential.json`, category: 'tech' },
-    { id: 'bbc-mirror', url: `${o}/feeds/bbc-world.xml?mirror=1`, title: 'BBC mirror', category: 'news' },
-  ];
+  return fixtureSources(fixtureOrigin());
 }
 
 const LIST_PATHS = ['/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/'] as const;

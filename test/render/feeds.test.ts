@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseListQuery, selectEntries } from '../../src/query';
 import { renderEntryPage, type FeedFormat } from '../../src/render/index';
 import { renderOpml } from '../../src/render/opml';
-import { responseSchemaErrors } from '../support/serving-schemas';
+import { responseSchemaErrors } from '../support/schemas';
 import { BODIES, ENTRIES, SOURCES, fixtureIndex } from './catalog-fixture';
 
 const BASE = 'https://marquee.example';

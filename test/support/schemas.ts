@@ -1,11 +1,14 @@
 /**
- * JSON Schema checks shared by unit and integration tests (runs in Node and in workerd).
+ * JSON Schema checks shared by unit, integration and client tests (runs in Node and in workerd):
+ * the stored records and every JSON body the public endpoints send.
  */
 import { Validator, type OutputUnit } from '@cfworker/json-schema';
 import entrySchema from '../../schemas/entry.schema.json';
+import errorSchema from '../../schemas/error.schema.json';
 import jsonfeedSchema from '../../schemas/jsonfeed.schema.json';
 import extensionSchema from '../../schemas/marquee-extension.schema.json';
 import sourcesSchema from '../../schemas/sources.schema.json';
+import storiesSchema from '../../schemas/stories.schema.json';
 
 function validator(schema: object, extra: object[] = []): Validator {
   const v = new Validator(schema as never, '2020-12', false);
@@ -18,6 +21,8 @@ const validators = {
   extension: validator(extensionSchema),
   entry: validator(entrySchema),
   sources: validator(sourcesSchema),
+  stories: validator(storiesSchema),
+  error: validator(errorSchema),
 };
 
 export type SchemaName = keyof typeof validators;
@@ -26,4 +31,17 @@ export type SchemaName = keyof typeof validators;
 export function schemaErrors(name: SchemaName, doc: unknown): string[] {
   const r = validators[name].validate(doc);
   return r.valid ? [] : r.errors.map((e: OutputUnit) => `${e.instanceLocation}: ${e.error}`);
+}
+
+export type ResponseSchema = 'jsonfeed' | 'stories' | 'error';
+
+/** Errors of a public endpoint's JSON body against its schema (empty when valid). */
+export function responseSchemaErrors(name: ResponseSchema, doc: unknown): string[] {
+  return schemaErrors(name, doc);
+}
+
+/** The schema a public JSON endpoint's body must satisfy, by path and status. */
+export function schemaForResponse(path: string, status: number): ResponseSchema {
+  if (status >= 400) return 'error';
+  return new URL(path, 'http://x').pathname === '/stories.json' ? 'stories' : 'jsonfeed';
 }
