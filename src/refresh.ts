@@ -410,70 +410,8 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
     summary.updatedEntries = updated.length;
     if (added.length || updated.length) {
       catalogChanged = true;
-      const groupState = (groups?.state ?? null) as { dedupe?: DedupeState; group?: GroupState } | null;
-      const dupIndex = new DuplicateIndex(entryMap.values(), groupState?.dedupe ?? null);
-      const storyIndex = new StoryIndex(entryMap.values(), groupState?.group ?? null, { windowHours: cfg.storyWindowHours, now });
-      // Oldest first, so within one batch the earliest version becomes the primary.
-      added.sort((a, b) => Date.parse(a.published) - Date.parse(b.published) || (a.id < b.id ? -1 : 1));
-      // Term statistics take in the whole batch before any of it is placed.
-      storyIndex.count(added);
-      const touched = new Set<string>();
-      for (const e of added) {
-        const dup = dupIndex.match(e);
-        if (dup) {
-          const primary = entryMap.get(dup.primaryId)!;
-          e.dupOf = primary.id;
-          e.storyId = primary.storyId;
-          summary.duplicates++;
-          summary.duplicatesBy[dup.reason] = (summary.duplicatesBy[dup.reason] ?? 0) + 1;
-        } else {
-          const placed = storyIndex.place(e);
-          e.storyId = placed.storyId;
-          if (placed.merged.length) {
-            const gone = new Set(placed.merged);
-            for (const other of entryMap.values()) if (gone.has(other.storyId)) other.storyId = placed.storyId;
-          }
-        }
-        touched.add(e.storyId);
-        dupIndex.add(e);
-        entryMap.set(e.id, stripBodies(e));
-      }
-      for (const e of updated) entryMap.set(e.id, stripBodies(e));
-      summary.storiesTouched = touched.size;
-
-      // ---- bodies: the new HTML goes into this hour's newest part while it is small, else a new one
-      const withHtml = [...added, ...updated].filter((e) => e.summaryHtml || e.contentHtml);
-      const parts = { ...catalog.bodyParts };
-      const newBodies = new Map<string, [string, string]>();
-      if (withHtml.length) {
-        const hourPrefix = bodyKey(now, 0).slice(0, -2);
-        const existing = Object.keys(parts).filter((k) => k.startsWith(hourPrefix)).map((k) => Number(k.slice(hourPrefix.length + 1)));
-        let part = existing.length ? Math.max(...existing) : 0;
-        if (parts[bodyKey(now, part)] !== undefined && parts[bodyKey(now, part)] >= BODY_PART_APPEND_MAX_BYTES) part++;
-        let key = bodyKey(now, part);
-        let current = parts[key] !== undefined ? (await store.getBodies(key))?.bodies ?? {} : {};
-        let size = parts[key] ?? 0;
-        const ttl = (cfg.retentionDays + 1) * 86_400;
-        for (const e of withHtml) {
-          const pair: [string, string] = [e.summaryHtml ?? '', e.contentHtml ?? ''];
-          const bytes = pair[0].length + pair[1].length + e.id.length + 16;
-          if (size + bytes > BODY_PART_MAX_BYTES && Object.keys(current).length) {
-            await store.putBodies(key, { bodies: current }, ttl);
-            parts[key] = size;
-            part++;
-            key = bodyKey(now, part);
-            current = {};
-            size = 0;
-          }
-          current[e.id] = pair;
-          size += bytes;
-          newBodies.set(e.id, pair);
-          entryMap.get(e.id)!.bodyKey = key;
-        }
-        await store.putBodies(key, { bodies: current }, ttl);
-        parts[key] = size;
-      }
-
+      const { dupIndex, storyIndex } = placeEntries(entryMap, added, updated, groups?.state ?? null, cfg, now, summary);
+      const { parts, newBodies } = await writeBodies(store, catalog.bodyParts, [...added, ...updated], entryMap, now, cfg);
       const { kept, expired } = applyRetention([...entryMap.values()], now, cfg.retentionDays, cfg.retentionMaxEntries);
       summary.entriesExpired = expired.length;
       storyIndex.forget(expired);
@@ -602,6 +540,88 @@ export async function consumeFanout(
     }
   }
   return { sources, subrequests, failedMessages };
+}
+
+/**
+ * Dedupe, then group, the entries a run added (oldest first, so within one batch the earliest
+ * version becomes the primary). Mutates `entryMap`: new entries go in without their HTML, and
+ * entries of stories merged away are relabelled to the surviving story.
+ */
+function placeEntries(
+  entryMap: Map<string, StoredEntry>, added: NormalizedEntry[], updated: NormalizedEntry[], stored: unknown, cfg: Config, now: Date, summary: RunSummary,
+): { dupIndex: DuplicateIndex; storyIndex: StoryIndex } {
+  const state = (stored ?? null) as { dedupe?: DedupeState; group?: GroupState } | null;
+  const dupIndex = new DuplicateIndex(entryMap.values(), state?.dedupe ?? null);
+  const storyIndex = new StoryIndex(entryMap.values(), state?.group ?? null, { windowHours: cfg.storyWindowHours, now });
+  added.sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
+  // Term statistics take in the whole batch before any of it is placed.
+  storyIndex.count(added);
+  const touched = new Set<string>();
+  for (const e of added) {
+    const dup = dupIndex.match(e);
+    if (dup) {
+      const primary = entryMap.get(dup.primaryId)!;
+      e.dupOf = primary.id;
+      e.storyId = primary.storyId;
+      summary.duplicates++;
+      summary.duplicatesBy[dup.reason] = (summary.duplicatesBy[dup.reason] ?? 0) + 1;
+    } else {
+      const placed = storyIndex.place(e);
+      e.storyId = placed.storyId;
+      if (placed.merged.length) {
+        const gone = new Set(placed.merged);
+        for (const other of entryMap.values()) if (gone.has(other.storyId)) other.storyId = placed.storyId;
+      }
+    }
+    touched.add(e.storyId);
+    dupIndex.add(e);
+    entryMap.set(e.id, stripBodies(e));
+  }
+  for (const e of updated) entryMap.set(e.id, stripBodies(e));
+  summary.storiesTouched = touched.size;
+  return { dupIndex, storyIndex };
+}
+
+/**
+ * Store the HTML of new and updated entries. It goes into this hour's newest part while that
+ * part is under BODY_PART_APPEND_MAX_BYTES (a small read-modify-write), else into a new part;
+ * parts are cut at BODY_PART_MAX_BYTES. Sets each entry's `bodyKey`; returns the parts in use
+ * and the HTML written, for rendering.
+ */
+async function writeBodies(
+  store: Store, previousParts: Record<string, number>, changed: NormalizedEntry[], entryMap: Map<string, StoredEntry>, now: Date, cfg: Config,
+): Promise<{ parts: Record<string, number>; newBodies: Map<string, [string, string]> }> {
+  const parts = { ...previousParts };
+  const newBodies = new Map<string, [string, string]>();
+  const withHtml = changed.filter((e) => e.summaryHtml || e.contentHtml);
+  if (!withHtml.length) return { parts, newBodies };
+  const hourPrefix = bodyKey(now, 0).slice(0, -2);
+  const existing = Object.keys(parts).filter((k) => k.startsWith(hourPrefix)).map((k) => Number(k.slice(hourPrefix.length + 1)));
+  let part = existing.length ? Math.max(...existing) : 0;
+  if (parts[bodyKey(now, part)] !== undefined && parts[bodyKey(now, part)] >= BODY_PART_APPEND_MAX_BYTES) part++;
+  let key = bodyKey(now, part);
+  let current = parts[key] !== undefined ? (await store.getBodies(key))?.bodies ?? {} : {};
+  let size = parts[key] ?? 0;
+  const ttl = (cfg.retentionDays + 1) * 86_400;
+  for (const e of withHtml) {
+    const pair: [string, string] = [e.summaryHtml ?? '', e.contentHtml ?? ''];
+    const bytes = pair[0].length + pair[1].length + e.id.length + 16;
+    if (size + bytes > BODY_PART_MAX_BYTES && Object.keys(current).length) {
+      await store.putBodies(key, { bodies: current }, ttl);
+      parts[key] = size;
+      part++;
+      key = bodyKey(now, part);
+      current = {};
+      size = 0;
+    }
+    current[e.id] = pair;
+    size += bytes;
+    newBodies.set(e.id, pair);
+    entryMap.get(e.id)!.bodyKey = key;
+  }
+  await store.putBodies(key, { bodies: current }, ttl);
+  parts[key] = size;
+  return { parts, newBodies };
 }
 
 function stripBodies(e: NormalizedEntry): StoredEntry {
