@@ -41,11 +41,8 @@ export interface FetchOptions {
   acquireSubrequest?: () => boolean;
 }
 
-export interface FetchOk {
-  kind: 'ok';
-  status: number;
-  body: Uint8Array;
-  contentType: string | null;
+/** What every completed fetch reports, with or without a body. */
+interface FetchResult {
   etag: string | null;
   lastModified: string | null;
   finalUrl: string;
@@ -58,16 +55,16 @@ export interface FetchOk {
   conditional: boolean;
 }
 
-export interface FetchNotModified {
+export interface FetchOk extends FetchResult {
+  kind: 'ok';
+  status: number;
+  body: Uint8Array;
+  contentType: string | null;
+}
+
+export interface FetchNotModified extends FetchResult {
   kind: 'not-modified';
   status: 304;
-  etag: string | null;
-  lastModified: string | null;
-  finalUrl: string;
-  permanentRedirect: string | null;
-  freshnessSeconds: number | null;
-  requests: number;
-  conditional: boolean;
 }
 
 export type FetchOutcome = FetchOk | FetchNotModified;
