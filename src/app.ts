@@ -30,6 +30,7 @@
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { loadConfig, type Config, type Env } from './config';
+import { sha256Hex } from './hash';
 import { describeSource, freshState, healthCounts, withDefaults } from './health';
 import type { Source } from './model';
 import { QueryError, isDefaultQuery, parseListQuery, selectEntries, selectStories, type ListQuery } from './query';
@@ -109,18 +110,6 @@ function serveRequest(c: Context<AppEnv>, url: URL): ServeRequest {
   };
 }
 
-/** The HTML of these entries, from their body parts (read in parallel). */
-async function loadBodies(store: Store, keys: string[]): Promise<Map<string, [string, string]>> {
-  const out = new Map<string, [string, string]>();
-  const parts = await Promise.all(keys.map((key) => store.getBodies(key)));
-  for (const rec of parts) for (const [id, pair] of Object.entries(rec?.bodies ?? {})) out.set(id, pair);
-  return out;
-}
-
-async function digest(s: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(s));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 // ---- the app ------------------------------------------------------------------
 
@@ -159,7 +148,7 @@ export function createApp() {
     // The pre-rendered view's self link is the bare path, so only a request without a query gets it.
     return serveView(req, fmt, url.search === '' && isDefaultQuery(q), async (idx, requestPath) => {
       const page = selectEntries(idx.entries, q, idx.sources);
-      const bodies = await loadBodies(req.store, bodyKeysOf(page.entries));
+      const bodies = await req.store.getBodiesOf(bodyKeysOf(page.entries));
       return renderEntryPage(fmt, idx, page, q, bodies, { base: req.base, ttlMinutes: ttl(c), requestPath });
     });
   };
@@ -172,7 +161,7 @@ export function createApp() {
     const q = parseQueryOr400(url);
     const req = serveRequest(c, url);
     return serveView(req, 'stories', isDefaultQuery(q), async (idx, requestPath) =>
-      renderStoryPage(idx, selectStories(idx.entries, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
+      renderStoryPage(idx, selectStories(idx.entries, idx.stories, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
   });
 
   app.get('/', async (c) => {
@@ -180,7 +169,7 @@ export function createApp() {
     const q = parseQueryOr400(url, true);
     const req = serveRequest(c, url);
     return serveView(req, 'html', isDefaultQuery(q), async (idx, requestPath) =>
-      renderHomePage(idx, selectStories(idx.entries, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
+      renderHomePage(idx, selectStories(idx.entries, idx.stories, q, idx.sources), q, { base: req.base, ttlMinutes: ttl(c), requestPath }));
   });
 
   app.get('/sources.opml', async (c) => {
@@ -351,7 +340,8 @@ function stateFor(source: Source, health: HealthRecord | null, cfg: Config) {
 
 /** Compare secrets without leaking their length or content through timing. */
 async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [da, db] = await Promise.all([digest(a), digest(b)]);
+  const enc = new TextEncoder();
+  const [da, db] = await Promise.all([sha256Hex(enc.encode(a)), sha256Hex(enc.encode(b))]);
   let diff = 0;
   for (let i = 0; i < da.length; i++) diff |= da.charCodeAt(i) ^ db.charCodeAt(i);
   return diff === 0;

@@ -1,8 +1,8 @@
 /**
  * Text features shared by duplicate detection and story grouping, pure:
- * tokens (lowercased, stop words out, light stemming), and the "immutables"
- * of a text: the proper names, numbers and quoted phrases that a content
- * farm's synonym spinner leaves alone (DSpin, Zhang, Wang & Voelker, NDSS
+ * tokens (lowercased, stop words out, light stemming), and the skeleton of a
+ * text: the function words, numbers and names that a content farm's synonym
+ * spinner leaves alone (its "immutables": DSpin, Zhang, Wang & Voelker, NDSS
  * 2014). Tokens are hashed to 32-bit ids so the state kept between runs is
  * numbers, not words.
  */
@@ -82,33 +82,6 @@ export function tokenId(t: string): number {
   return fnv1a(t);
 }
 
-/**
- * Immutables of a running text: capitalized words that do not start a
- * sentence (names, titles, places), numbers, and the words of quoted phrases.
- * Headlines are Title Case, so for them only numbers and quotes count.
- */
-export function immutables(text: string, isHeadline = false): Set<string> {
-  const out = new Set<string>();
-  const t = text.normalize('NFKC').replace(/[’‘]/g, "'");
-  for (const m of t.matchAll(/\d[\d,.:]*\d|\d/g)) {
-    const n = m[0].replace(/,/g, '');
-    if (n.length >= 2 || Number(n) > 0) out.add(`#${n}`);
-  }
-  for (const m of t.matchAll(/["“]([^"”]{3,80})["”]/g)) for (const w of contentTokens(m[1])) out.add(w);
-  if (isHeadline) return out;
-  const sentences = t.split(/(?<=[.!?:;])\s+|\n+/);
-  for (const s of sentences) {
-    const ws = words(s);
-    for (let i = 1; i < ws.length; i++) {
-      const w = ws[i];
-      if (/^\p{Lu}[\p{L}'-]*$/u.test(w) && w.length > 1) {
-        const low = w.toLowerCase().replace(/'s$/, '');
-        if (!STOP.has(low)) out.add(low);
-      }
-    }
-  }
-  return out;
-}
 
 /** Function words a synonym spinner leaves in place (and that carry no topic). */
 const FUNCTION_WORDS = new Set(`a an the of in on at to for from by with and or but as is was were are be been has had have that

@@ -41,8 +41,6 @@ export interface GroupOptions {
   decayHours?: number;
   /** A shared term counts as evidence only if its weight is at least this share of the story's strongest term. */
   centrality?: number;
-  /** A match this close (cosine) joins whatever the time gap, within the window. */
-  strongMatch?: number;
 }
 
 export const GROUP_DEFAULTS = {
@@ -50,8 +48,6 @@ export const GROUP_DEFAULTS = {
   mergeThreshold: 0.1,
   decayHours: 12,
   centrality: 0.1,
-  // Off: on the dev set, letting close matches skip the time decay cost precision (0.886 -> 0.84).
-  strongMatch: Number.POSITIVE_INFINITY,
   /** Terms kept per story centroid. */
   centroidTerms: 48,
   /** Weight of summary tokens relative to title tokens. */
@@ -119,7 +115,7 @@ export class StoryIndex {
   private readonly postings = new Map<number, Set<string>>();
 
   constructor(entries: Iterable<StoredEntry>, state: GroupState | { v: number } | null, opts: GroupOptions) {
-    this.opts = { joinThreshold: GROUP_DEFAULTS.joinThreshold, mergeThreshold: GROUP_DEFAULTS.mergeThreshold, decayHours: GROUP_DEFAULTS.decayHours, centrality: GROUP_DEFAULTS.centrality, strongMatch: GROUP_DEFAULTS.strongMatch, ...opts };
+    this.opts = { joinThreshold: GROUP_DEFAULTS.joinThreshold, mergeThreshold: GROUP_DEFAULTS.mergeThreshold, decayHours: GROUP_DEFAULTS.decayHours, centrality: GROUP_DEFAULTS.centrality, ...opts };
     if (state && state.v === 2) this.load(state as GroupState);
     else this.rebuild(entries);
   }
@@ -322,7 +318,7 @@ export class StoryIndex {
       let dot = 0;
       for (const [k, v] of doc.vec) dot += v * (s.c.get(k) ?? 0);
       const cos = dot / (Math.sqrt(s.q) || 1);
-      const score = cos >= this.opts.strongMatch ? cos : cos * this.decay((doc.time - s.t) / 3_600_000);
+      const score = cos * this.decay((doc.time - s.t) / 3_600_000);
       if (score >= this.opts.joinThreshold / 2) near.push(s);
       if (score < this.opts.joinThreshold || score <= bestScore) continue;
       let top = 0;

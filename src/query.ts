@@ -7,7 +7,7 @@
  * client pages through cannot shift the pages, so following `next_url` walks
  * every entry (or story) exactly once and never repeats a URL.
  */
-import { buildStories, compareEntries } from './catalog';
+import { compareEntries } from './catalog';
 import type { Story } from './model';
 import type { SourceSnapshot, StoredEntry } from './store';
 
@@ -180,10 +180,13 @@ export interface StoryPage {
   next: Cursor | null;
 }
 
-/** Filter and page stories: a story matches when any of its entries matches the entry filters. */
-export function selectStories(all: StoredEntry[], q: ListQuery, sources: Record<string, SourceSnapshot>): StoryPage {
+/**
+ * Filter and page stories: a story matches when any of its entries matches the entry filters.
+ * `stories` is the table already derived from `all` (render/index.ts indexCatalog builds it
+ * once per catalog revision), so a request does not rebuild it.
+ */
+export function selectStories(all: StoredEntry[], stories: Map<string, Story>, q: ListQuery, sources: Record<string, SourceSnapshot>): StoryPage {
   const filtered = q.sources.length || q.category || q.q.length || q.since !== null || q.until !== null;
-  const stories = buildStories(all);
   let list = [...stories.values()];
   if (filtered || q.story) {
     const wanted = new Set(all.filter((e) => matches(e, { ...q, story: null }, sources)).map((e) => e.storyId));

@@ -645,10 +645,7 @@ async function renderDefaultViews(store: Store, catalog: CatalogRecord, fresh: M
     }
   }
   const missing = page.entries.filter((e) => e.bodyKey && !bodies.has(e.id));
-  for (const key of bodyKeysOf(missing)) {
-    const rec = await store.getBodies(key);
-    for (const [id, pair] of Object.entries(rec?.bodies ?? {})) bodies.set(id, pair);
-  }
+  for (const [id, pair] of await store.getBodiesOf(bodyKeysOf(missing))) bodies.set(id, pair);
   await store.putViews({
     rev: catalog.rev,
     builtAt: catalog.updatedAt,

@@ -256,6 +256,13 @@ export class Store {
   getBodies(key: string): Promise<BodiesRecord | null> {
     return this.getJson<BodiesRecord>(key);
   }
+  /** The HTML held by these body parts (read in parallel), entry id -> [summary, content]. */
+  async getBodiesOf(keys: string[]): Promise<Map<string, [string, string]>> {
+    const out = new Map<string, [string, string]>();
+    const parts = await Promise.all(keys.map((key) => this.getBodies(key)));
+    for (const rec of parts) for (const [id, pair] of Object.entries(rec?.bodies ?? {})) out.set(id, pair);
+    return out;
+  }
   /** A fan-out consumer's results. The consumer that owns a key is its only writer. */
   getInbox(key: string): Promise<InboxRecord | null> {
     return this.getJson<InboxRecord>(key);

@@ -27,7 +27,7 @@ import { collapseWhitespace, repairMojibake, truncate } from './text';
 import { tokenizeHtml, type TokenHandler } from './tokenize';
 import { resolveUrl } from './url';
 
-const ALLOWED_TAGS = new Set([
+export const ALLOWED_TAGS = new Set([
   'a', 'abbr', 'acronym', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption', 'cite',
   'code', 'col', 'colgroup', 'dd', 'del', 'details', 'dfn', 'div', 'dl', 'dt', 'em', 'figcaption', 'figure', 'footer',
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'i', 'img', 'ins', 'kbd', 'li', 'mark', 'ol', 'p', 'picture', 'pre',
@@ -45,8 +45,8 @@ const DROP_WITH_CONTENT = new Set([
 /** Elements without content (HTML §13.1.2); never opened, so they never swallow what follows. */
 const VOID = new Set(['area', 'base', 'basefont', 'bgsound', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'frame', 'image']);
 
-const GLOBAL_ATTRS = new Set(['title', 'lang', 'dir']);
-const TAG_ATTRS: Record<string, Set<string>> = {
+export const GLOBAL_ATTRS = new Set(['title', 'lang', 'dir']);
+export const TAG_ATTRS: Record<string, Set<string>> = {
   a: new Set(['href']),
   img: new Set(['src', 'alt', 'width', 'height', 'srcset']),
   iframe: new Set(['src', 'width', 'height', 'allowfullscreen']),
@@ -67,7 +67,7 @@ const TAG_ATTRS: Record<string, Set<string>> = {
   abbr: new Set(['title']),
   details: new Set(['open']),
 };
-const URL_ATTRS = new Set(['href', 'src', 'poster', 'cite']);
+export const URL_ATTRS = new Set(['href', 'src', 'poster', 'cite']);
 const NUMERIC_ATTRS = new Set(['width', 'height', 'colspan', 'rowspan', 'span', 'start', 'value']);
 const BOOLEAN_ATTRS = new Set(['controls', 'allowfullscreen', 'reversed', 'open']);
 

@@ -168,7 +168,7 @@ export type ViewFormat = FeedFormat | 'stories' | 'html';
 export function renderDefaultViewSet(idx: CatalogIndex, bodies: Map<string, [string, string]>, ctx: RenderContext): Record<ViewFormat, string> {
   const q = DEFAULT_QUERY;
   const page = defaultEntryPage(idx);
-  const storyPage = selectStories(idx.entries, q, idx.sources);
+  const storyPage = selectStories(idx.entries, idx.stories, q, idx.sources);
   return {
     json: renderEntryPage('json', idx, page, q, bodies, ctx),
     rss: renderEntryPage('rss', idx, page, q, bodies, ctx),

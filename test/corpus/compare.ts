@@ -17,25 +17,18 @@
  *  - dates: the same instant, to the second.
  */
 import { htmlToText, collapseWhitespace } from '../../src/normalize/text';
+import { ALLOWED_TAGS, GLOBAL_ATTRS, TAG_ATTRS, URL_ATTRS } from '../../src/normalize/html';
 import { tokenizeHtml } from '../../src/normalize/tokenize';
 
-/** Marquee's allow-list, as the sanitizer applies it (src/normalize/html.ts). */
-const ALLOWED = new Set([
-  'a', 'abbr', 'acronym', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption', 'cite',
-  'code', 'col', 'colgroup', 'dd', 'del', 'details', 'dfn', 'div', 'dl', 'dt', 'em', 'figcaption', 'figure', 'footer',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'i', 'img', 'ins', 'kbd', 'li', 'mark', 'ol', 'p', 'picture', 'pre',
-  'q', 'rp', 'rt', 'ruby', 's', 'samp', 'section', 'small', 'source', 'span', 'strike', 'strong', 'sub', 'summary', 'sup',
-  'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'time', 'tr', 'tt', 'u', 'ul', 'var', 'wbr', 'video', 'audio', 'iframe',
-]);
+/**
+ * Marquee's allow-list, as the sanitizer applies it (src/normalize/html.ts), minus `controls`:
+ * the sanitizer adds it to every player, so a reference without it is no disagreement.
+ */
+const ALLOWED = ALLOWED_TAGS;
 const KEPT_ATTRS: Record<string, string[]> = {
-  '*': ['title', 'lang', 'dir'],
-  a: ['href'], img: ['src', 'alt', 'width', 'height', 'srcset'], iframe: ['src', 'width', 'height', 'allowfullscreen'],
-  video: ['src', 'poster', 'width', 'height'], audio: ['src'], source: ['src', 'srcset', 'type', 'media'],
-  td: ['colspan', 'rowspan', 'headers', 'scope'], th: ['colspan', 'rowspan', 'headers', 'scope'], col: ['span'], colgroup: ['span'],
-  ol: ['start', 'reversed', 'type'], li: ['value'], time: ['datetime'], q: ['cite'], blockquote: ['cite'], del: ['cite', 'datetime'],
-  ins: ['cite', 'datetime'], abbr: ['title'], details: ['open'],
+  '*': [...GLOBAL_ATTRS],
+  ...Object.fromEntries(Object.entries(TAG_ATTRS).map(([tag, attrs]) => [tag, [...attrs].filter((a) => a !== 'controls')])),
 };
-const URL_ATTRS = new Set(['href', 'src', 'poster', 'cite']);
 const VOID = new Set(['br', 'hr', 'img', 'wbr', 'col', 'source', 'input', 'meta', 'link', 'area', 'base', 'embed', 'param', 'track']);
 
 export function normUrl(u: string | null | undefined, base?: string | null): string | null {

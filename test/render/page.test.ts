@@ -17,10 +17,10 @@ type Element = Parameters<Parameters<typeof findAll>[0]>[0];
 function page(search = '') {
   const idx = fixtureIndex();
   const q = parseListQuery(new URLSearchParams(search));
-  const html = renderHomePage(idx, selectStories(idx.entries, q, idx.sources), q, { base: BASE, ttlMinutes: 15 });
+  const html = renderHomePage(idx, selectStories(idx.entries, idx.stories, q, idx.sources), q, { base: BASE, ttlMinutes: 15 });
   const doc = parseDocument(html);
   const all = (pred: (e: Element) => boolean) => findAll(pred, doc.children);
-  return { html, doc, all, stories: selectStories(idx.entries, q, idx.sources).stories };
+  return { html, doc, all, stories: selectStories(idx.entries, idx.stories, q, idx.sources).stories };
 }
 
 describe('the HTML page', () => {
