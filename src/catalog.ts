@@ -1,135 +1,67 @@
 /**
- * The catalog: every retained entry, as one in-memory list. Pure operations
- * on it live here: folding a fetch's entries in (new, updated or unchanged),
- * retention, and deriving the story table. Stories are derived, never stored:
- * each entry carries its `storyId`, so the table is one pass over the catalog.
+ * Pure rules about the catalog's records, used by the writer (commit.ts):
+ * when an incoming entry is an update of a stored one, what a story looks
+ * like given its members, and who becomes the primary when a primary goes.
  */
-import type { Entry, Story } from './model';
-import type { NormalizedEntry } from './normalize/index';
-import type { SourceSnapshot, StoredEntry } from './store';
-
-export interface MergeResult {
-  /** Entries seen for the first time, in feed order. */
-  added: NormalizedEntry[];
-  /** Entries whose visible content changed; they keep id, firstSeen, story and duplicate links. */
-  updated: NormalizedEntry[];
-}
+import type { Entry, Story, StoredEntry } from './model';
 
 /**
- * Fold freshly normalized entries into the catalog (mutates `byId`). An entry
- * is the same entry when it has the same id (source + guid/URL/title+date); it
- * is updated only when its content hash changed. The date is left out of that
- * hash (FreshRSS does the same) because feeds without dates get a synthetic one.
+ * Fold a freshly normalized entry into the stored one with the same identity. Returns the
+ * updated entry, or null when nothing a reader sees changed (its content hash is the same; the
+ * date is left out of that hash, as FreshRSS does, because feeds without dates get a synthetic
+ * one). An update keeps what identifies the entry and what earlier runs decided about it.
  */
-export function mergeEntries(byId: Map<string, StoredEntry>, incoming: NormalizedEntry[], now: Date): MergeResult {
-  const added: NormalizedEntry[] = [];
-  const updated: NormalizedEntry[] = [];
-  for (const e of incoming) {
-    const old = byId.get(e.id);
-    if (!old) {
-      added.push(e);
-      continue;
-    }
-    if (old.contentHash === e.contentHash) continue;
-    // Keep what identifies the entry and what earlier runs decided about it.
-    e.firstSeen = old.firstSeen;
-    e.storyId = old.storyId;
-    e.dupOf = old.dupOf;
-    if (e.dateInferred && !old.dateInferred) {
-      e.published = old.published;
-      e.dateInferred = null;
-      e.dateOriginal = old.dateOriginal;
-    } else if (e.dateInferred) {
-      e.published = old.published;
-    }
-    if (!e.updated) e.updated = now.toISOString();
-    updated.push(e);
+export function mergeEntry<T extends Entry>(old: StoredEntry, e: T, now: Date): T | null {
+  if (old.contentHash === e.contentHash) return null;
+  e.id = old.id;
+  e.firstSeen = old.firstSeen;
+  e.storyId = old.storyId;
+  e.dupOf = old.dupOf;
+  if (e.dateInferred && !old.dateInferred) {
+    e.published = old.published;
+    e.dateInferred = null;
+    e.dateOriginal = old.dateOriginal;
+  } else if (e.dateInferred) {
+    e.published = old.published;
   }
-  return { added, updated };
-}
-
-export interface RetentionResult {
-  kept: StoredEntry[];
-  expired: StoredEntry[];
-}
-
-/**
- * Keep entries first seen within `days`, and at most `maxEntries` of them (newest first-seen
- * first). Age counts from first-seen, not from the published date, so a newly added source's
- * older items are kept. When a primary goes, its oldest surviving copy is promoted.
- */
-export function applyRetention(entries: StoredEntry[], now: Date, days: number, maxEntries: number): RetentionResult {
-  const cutoff = now.getTime() - days * 86_400_000;
-  const sorted = [...entries].sort((a, b) => (a.firstSeen < b.firstSeen ? 1 : a.firstSeen > b.firstSeen ? -1 : a.id < b.id ? -1 : 1));
-  const kept: StoredEntry[] = [];
-  const expired: StoredEntry[] = [];
-  for (const e of sorted) {
-    if (Date.parse(e.firstSeen) >= cutoff && kept.length < maxEntries) kept.push(e);
-    else expired.push(e);
-  }
-  if (expired.length) {
-    const alive = new Set(kept.map((e) => e.id));
-    const orphansByPrimary = new Map<string, StoredEntry[]>();
-    for (const e of kept) {
-      if (e.dupOf && !alive.has(e.dupOf)) {
-        const list = orphansByPrimary.get(e.dupOf) ?? [];
-        list.push(e);
-        orphansByPrimary.set(e.dupOf, list);
-      }
-    }
-    for (const list of orphansByPrimary.values()) {
-      list.sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
-      const [head, ...rest] = list;
-      head.dupOf = null;
-      for (const r of rest) r.dupOf = head.id;
-    }
-  }
-  return { kept, expired };
+  if (!e.updated) e.updated = now.toISOString();
+  return e;
 }
 
 /**
  * Newest first by published date, ties by id: the order of every entry list. Stored dates are
- * all `Date.prototype.toISOString()` output (fixed width, UTC), so they compare as strings,
- * which keeps sorting the whole catalog cheap.
+ * all `Date.prototype.toISOString()` output (fixed width, UTC), so they compare as strings.
  */
 export function compareEntries(a: Pick<Entry, 'published' | 'id'>, b: Pick<Entry, 'published' | 'id'>): number {
   if (a.published !== b.published) return a.published < b.published ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** The story table, derived from the entries' storyIds. Stories are ordered newest update first. */
-export function buildStories(entries: StoredEntry[]): Map<string, Story> {
-  const stories = new Map<string, Story>();
-  const members = new Map<string, StoredEntry[]>();
-  for (const e of entries) {
-    if (e.dupOf) continue;
-    const list = members.get(e.storyId) ?? [];
-    list.push(e);
-    members.set(e.storyId, list);
-  }
-  for (const [id, list] of members) {
-    list.sort(compareEntries);
-    const first = list.reduce((m, e) => (e.published < m.published ? e : m), list[0]);
-    stories.set(id, {
-      id,
-      title: storyTitle(list, first),
-      size: list.length,
-      sourceIds: [...new Set(list.map((e) => e.sourceId))].sort(),
-      first: first.published,
-      updated: list[0].published,
-      entryIds: list.map((e) => e.id),
-    });
-  }
-  return stories;
+/** A story's record from its primary members (any order); null when it has none left. */
+export function storyOf(id: string, primaries: StoredEntry[]): Story | null {
+  if (!primaries.length) return null;
+  const list = [...primaries].sort(compareEntries);
+  const first = list.reduce((m, e) => (e.published < m.published ? e : m), list[0]);
+  const lead = leadOf(list, first);
+  return {
+    id,
+    title: lead.title,
+    size: list.length,
+    sourceIds: [...new Set(list.map((e) => e.sourceId))].sort(),
+    first: first.published,
+    updated: list[0].published,
+    entryIds: list.map((e) => e.id),
+    leadId: lead.id,
+  };
 }
 
 /**
- * A story's headline: the member title that shares the most words with the
- * others (the most central one), ties to the earliest. For one or two members
- * that is simply the earliest title.
+ * The lead article: the member whose headline shares the most words with the others (the most
+ * central one), ties to the earliest. For one or two members that is simply the earliest.
+ * Its headline, summary, image and link represent the story together.
  */
-function storyTitle(list: StoredEntry[], first: StoredEntry): string {
-  if (list.length <= 2) return first.title;
+function leadOf(list: StoredEntry[], first: StoredEntry): StoredEntry {
+  if (list.length <= 2) return first;
   const sample = list.length > 60 ? list.slice(0, 60) : list;
   const words = sample.map((e) => new Set(e.title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []));
   const df = new Map<string, number>();
@@ -147,18 +79,15 @@ function storyTitle(list: StoredEntry[], first: StoredEntry): string {
       bestScore = score;
     }
   });
-  return best.title;
+  return best;
 }
 
-/** Source metadata to keep beside the entries (removed sources keep rendering until their entries expire). */
-export function snapshotSources(
-  previous: Record<string, SourceSnapshot>,
-  current: SourceSnapshot[],
-  entries: StoredEntry[],
-): Record<string, SourceSnapshot> {
-  const used = new Set(entries.map((e) => e.sourceId));
-  const out: Record<string, SourceSnapshot> = {};
-  for (const s of current) out[s.id] = s;
-  for (const [id, s] of Object.entries(previous)) if (!out[id] && used.has(id)) out[id] = s;
-  return out;
+/**
+ * When a primary is removed, its earliest surviving copy becomes the primary and the other
+ * copies point at it. Returns the new primary's id and the ids to repoint, or null without copies.
+ */
+export function promoteCopy(copies: StoredEntry[]): { primary: string; others: string[] } | null {
+  if (!copies.length) return null;
+  const sorted = [...copies].sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
+  return { primary: sorted[0].id, others: sorted.slice(1).map((e) => e.id) };
 }

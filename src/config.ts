@@ -7,6 +7,8 @@
 
 export interface Env {
   MARQUEE_KV: KVNamespace;
+  /** The catalog's single writer (src/store/object.ts), a SQLite-backed Durable Object. */
+  CATALOG: DurableObjectNamespace;
   /** Optional Queue producer binding; when present, due sources beyond one run's budget fan out to queue consumers. */
   FETCH_QUEUE?: Queue<unknown>;
   ADMIN_TOKEN?: string;
@@ -15,6 +17,7 @@ export interface Env {
   CRON_INTERVAL_MINUTES?: string;
   RETENTION_DAYS?: string;
   RETENTION_MAX_ENTRIES?: string;
+  RETENTION_MAX_PER_SOURCE?: string;
   FETCH_TIMEOUT_MS?: string;
   RUN_DEADLINE_MS?: string;
   MAX_BODY_BYTES?: string;
@@ -42,6 +45,8 @@ export interface Config {
   cronIntervalMinutes: number;
   retentionDays: number;
   retentionMaxEntries: number;
+  /** No source keeps more than this many entries; above the global cap the largest sources give way first. */
+  retentionMaxPerSource: number;
   fetchTimeoutMs: number;
   runDeadlineMs: number;
   maxBodyBytes: number;
@@ -71,7 +76,7 @@ export class ConfigError extends Error {
 
 export const PROJECT_URL = 'https://github.com/marquee-news/marquee';
 
-function int(env: Env, name: keyof Env, fallback: number, min: number, max: number): number {
+function int(env: Partial<Env>, name: keyof Env, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -81,7 +86,7 @@ function int(env: Env, name: keyof Env, fallback: number, min: number, max: numb
   return n;
 }
 
-function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
+function bool(env: Partial<Env>, name: keyof Env, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = String(raw).toLowerCase();
@@ -90,7 +95,8 @@ function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
   throw new ConfigError(`config: ${name}=${JSON.stringify(raw)} must be true or false`);
 }
 
-export function loadConfig(env: Env): Config {
+/** Bindings are not read here, only variables, so a partial env (tests, the bench) is enough. */
+export function loadConfig(env: Partial<Env>): Config {
   const cron = int(env, 'CRON_INTERVAL_MINUTES', 15, 1, 1440);
   const minInterval = int(env, 'MIN_INTERVAL_MINUTES', cron, 1, 10080);
   const maxInterval = int(env, 'MAX_INTERVAL_MINUTES', 1440, minInterval, 10080);
@@ -108,8 +114,9 @@ export function loadConfig(env: Env): Config {
     allowPrivateSources: bool(env, 'ALLOW_PRIVATE_SOURCES', false),
     publicUrl,
     cronIntervalMinutes: cron,
-    retentionDays: int(env, 'RETENTION_DAYS', 7, 1, 365),
-    retentionMaxEntries: int(env, 'RETENTION_MAX_ENTRIES', 10_000, 100, 50_000),
+    retentionDays: int(env, 'RETENTION_DAYS', 30, 1, 365),
+    retentionMaxEntries: int(env, 'RETENTION_MAX_ENTRIES', 200_000, 100, 2_000_000),
+    retentionMaxPerSource: int(env, 'RETENTION_MAX_PER_SOURCE', 10_000, 10, 2_000_000),
     fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 120_000),
     runDeadlineMs: int(env, 'RUN_DEADLINE_MS', 60_000, 1_000, 900_000),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
@@ -134,7 +141,10 @@ export function loadConfig(env: Env): Config {
   };
 }
 
-/** A Config with the secret removed, for logs and the admin summary. */
-export function publicConfig(c: Config): Omit<Config, 'adminToken'> & { adminToken: boolean } {
-  return { ...c, adminToken: c.adminToken !== null };
+/** The config a run hands the writer with each call: everything but the secret. */
+export type RunConfig = Omit<Config, 'adminToken'>;
+
+export function runConfig(c: Config): RunConfig {
+  const { adminToken: _secret, ...rest } = c;
+  return rest;
 }

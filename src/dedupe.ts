@@ -39,7 +39,7 @@
 import { contentTokens, skeletonShingles, tokenId, words } from './features';
 import { fnv1a } from './hash';
 import { urlMatchKey } from './normalize/url';
-import type { StoredEntry } from './store';
+import type { StoredEntry } from './model';
 
 export interface DuplicateMatch {
   primaryId: string;

@@ -51,6 +51,8 @@ interface FetchResult {
   /** Seconds of freshness the server granted (Cache-Control max-age or Expires). */
   freshnessSeconds: number | null;
   requests: number;
+  /** Requests sent again after a failed connection (counted in `requests` too). */
+  retries: number;
   /** True when the request carried If-None-Match or If-Modified-Since. */
   conditional: boolean;
 }
@@ -72,6 +74,7 @@ export type FetchOutcome = FetchOk | FetchNotModified;
 /** A failed fetch, with how many requests it cost (redirect hops count). */
 export class FetchFailure extends FeedError {
   requests = 1;
+  retries = 0;
 }
 
 const CONNECT_RETRY_DELAY_MS = 300;
@@ -267,6 +270,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
   const conditional = Boolean(opts.etag || opts.lastModified);
   let current = url;
   let requests = 0;
+  let retries = 0;
   let permanentRedirect: string | null = null;
   let allPermanent = true;
   try {
@@ -294,6 +298,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
         } catch (err) {
           if (controller.signal.aborted) throw controller.signal.reason;
           if (attempt === 0) {
+            retries++;
             await new Promise((r) => setTimeout(r, CONNECT_RETRY_DELAY_MS));
             continue;
           }
@@ -319,7 +324,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
         return {
           kind: 'not-modified', status: 304, etag: res.headers.get('etag') ?? opts.etag,
           lastModified: res.headers.get('last-modified') ?? opts.lastModified, finalUrl: current, permanentRedirect,
-          freshnessSeconds: fresh, requests, conditional,
+          freshnessSeconds: fresh, requests, retries, conditional,
         };
       }
       if (res.status < 200 || res.status >= 300) {
@@ -330,7 +335,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
       return {
         kind: 'ok', status: res.status, body, contentType: res.headers.get('content-type'), etag: res.headers.get('etag'),
         lastModified: res.headers.get('last-modified'), finalUrl: current, permanentRedirect, freshnessSeconds: fresh, requests,
-        conditional,
+        retries, conditional,
       };
     }
   } catch (err) {
@@ -338,6 +343,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
       : controller.signal.aborted && controller.signal.reason instanceof FetchFailure ? controller.signal.reason
       : new FetchFailure('CONNECTION_FAILED', 'fetch', `${current}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300), { cause: err });
     failure.requests = Math.max(1, requests);
+    failure.retries = retries;
     throw failure;
   } finally {
     clearTimeout(timer);

@@ -30,7 +30,7 @@
  */
 import { contentTokens, tokenId } from './features';
 import { hash64 } from './hash';
-import type { StoredEntry } from './store';
+import type { StoredEntry } from './model';
 
 export interface GroupOptions {
   /** Stories idle longer than this are closed to new members. */

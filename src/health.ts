@@ -11,16 +11,15 @@
  * leaving or entering the "deferred"/"queued" states. Soft: fetch timestamps,
  * a validator that rotated over an identical body, a shorter interval.
  */
-import type { Config } from './config';
-import type { FeedError } from './errors';
-import type { Source, SourceState } from './model';
+import type { Config, RunConfig } from './config';
+import type { ErrorRecord, FetchFailureInfo, Source, SourceState, SuccessFacts } from './model';
 import { backoffMinutes, chooseInterval, nextDueAt, overdueSince } from './schedule';
 
 const DAY = 86_400_000;
 /** Longest Retry-After we honour; a server asking for more is treated as asking for a week. */
 const MAX_RETRY_AFTER_S = 7 * 86_400;
 
-export function freshState(source: Source, cfg: Config): SourceState {
+export function freshState(source: Source, cfg: RunConfig): SourceState {
   return {
     id: source.id,
     configuredUrl: source.url,
@@ -65,31 +64,10 @@ export interface Transition {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export interface SuccessInfo {
-  status: number;
-  etag: string | null;
-  lastModified: string | null;
-  freshnessSeconds: number | null;
-  permanentRedirect: string | null;
-  /** Present when a body was parsed. */
-  parsed?: {
-    bodyHash: string;
-    ttlMinutes: number | null;
-    skipHours: number[];
-    skipDays: string[];
-    title: string | null;
-    link: string | null;
-    language: string | null;
-    items: number;
-    changedEntries: number;
-    /** The document was malformed and only what could be recovered was read. */
-    repaired?: boolean;
-  };
-  /** Present when a 200 body was identical to the last parsed one. */
-  unchangedBody?: boolean;
-}
+/** What a successful fetch tells the state (model.ts SuccessFacts), plus any ingest warning. */
+export type SuccessInfo = SuccessFacts & { warning?: ErrorRecord | null };
 
-export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: Config): Transition {
+export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: RunConfig): Transition {
   const at = now.toISOString();
   const s: SourceState = { ...prev, lastFetchAt: at, lastStatus: info.status, lastSuccessAt: at };
   // A recovery resets the counters (and is worth a write); so is leaving the deferred or queued state.
@@ -119,7 +97,7 @@ export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: 
     // health record says so until the publisher sends a well-formed one.
     const warning = p.repaired
       ? { code: 'MALFORMED_XML', stage: 'parse', message: 'parse: malformed document; only the items that could be recovered were read', at }
-      : null;
+      : info.warning ?? null;
     if ((prev.lastWarning?.code ?? null) !== (warning?.code ?? null)) hard = true;
     s.lastWarning = warning ?? null;
     s.bodyHash = p.bodyHash;
@@ -164,7 +142,7 @@ export function onSuccess(prev: SourceState, info: SuccessInfo, now: Date, cfg: 
   return { state: s, hard };
 }
 
-export function onFailure(prev: SourceState, err: FeedError, now: Date, cfg: Config): Transition {
+export function onFailure(prev: SourceState, err: FetchFailureInfo, now: Date, cfg: RunConfig): Transition {
   const at = now.toISOString();
   const failures = prev.consecutiveFailures + 1;
   const firstFailureAt = prev.firstFailureAt ?? at;
@@ -181,7 +159,7 @@ export function onFailure(prev: SourceState, err: FeedError, now: Date, cfg: Con
       lastStatus: err.status,
       consecutiveFailures: failures,
       firstFailureAt,
-      lastError: err.toRecord(now),
+      lastError: { code: err.code, stage: err.stage, message: err.message, at },
       notBefore: new Date(now.getTime() + waitMs).toISOString(),
       dueSince: null,
       queuedAt: null,
@@ -192,14 +170,26 @@ export function onFailure(prev: SourceState, err: FeedError, now: Date, cfg: Con
   };
 }
 
+/**
+ * An admin un-pauses a source: counters reset, and it is due at the next run (first in line)
+ * rather than at its next slot. Applied by the writer to the state as it is then, so a run that
+ * finishes afterwards updates this state instead of undoing it.
+ */
+export function onResume(prev: SourceState, now: Date): Transition {
+  return {
+    state: { ...prev, paused: false, consecutiveFailures: 0, firstFailureAt: null, notBefore: null, dueSince: now.toISOString() },
+    hard: true,
+  };
+}
+
 /** Due, but left for a later run (budget or deadline): remember since when, so it goes first next time. */
-export function onDeferred(prev: SourceState, now: Date, cfg: Config): Transition {
+export function onDeferred(prev: SourceState, now: Date, cfg: RunConfig): Transition {
   if (prev.dueSince) return { state: prev, hard: false };
   return { state: { ...prev, dueSince: new Date(overdueSince(prev, now, cfg)).toISOString() }, hard: true };
 }
 
 /** Handed to a queue consumer. It keeps `dueSince`, so if the consumer never reports back it is still the most overdue. */
-export function onQueued(prev: SourceState, now: Date, cfg: Config): Transition {
+export function onQueued(prev: SourceState, now: Date, cfg: RunConfig): Transition {
   return {
     state: { ...prev, queuedAt: now.toISOString(), dueSince: prev.dueSince ?? new Date(overdueSince(prev, now, cfg)).toISOString() },
     hard: true,
@@ -222,7 +212,7 @@ export function healthCounts(states: SourceState[]): Record<HealthStatus, number
 }
 
 /** The admin view of one source. */
-export function describeSource(source: Source, s: SourceState, entries: number, now: Date, cfg: Config) {
+export function describeSource(source: Source, s: SourceState, entries: number, now: Date, cfg: RunConfig) {
   return {
     id: source.id,
     title: source.title ?? s.feedTitle,

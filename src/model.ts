@@ -5,6 +5,10 @@
  * is one normalized article as we store it, and a `Story` is a group of
  * entries about the same event. Stages pass these around; none of them does
  * I/O, so this file has no imports.
+ *
+ * The second half of the file is the vocabulary of a run: what one source's
+ * fetch produced (`SourceOutcome`), what the single writer commits, and the
+ * `RunSummary` a run reports.
  */
 
 /** A configured feed. `url` is where it was configured; `SourceState.url` is where we fetch it now. */
@@ -145,7 +149,7 @@ export interface Entry {
   title: string;
   /** Plain-text summary, at most SUMMARY_TEXT_MAX characters. */
   summaryText: string;
-  /** Sanitized HTML; may be empty. Stored in body shards, not in the index. */
+  /** Sanitized HTML; may be empty. Stored beside the entry, loaded only for the entries rendered. */
   summaryHtml?: string;
   contentHtml?: string;
   image: string | null;
@@ -165,8 +169,6 @@ export interface Entry {
   /** Id of the primary entry this one duplicates (it is then hidden from deduped views). */
   dupOf: string | null;
   storyId: string;
-  /** Hour bucket of the body shard holding summaryHtml/contentHtml, or null when there is none. */
-  bodyKey: string | null;
 }
 
 /** A group of related entries. */
@@ -181,4 +183,126 @@ export interface Story {
   updated: string;
   /** Entry ids of its primary members, newest first. */
   entryIds: string[];
+  /** The member whose headline, summary, image and link represent the story (see story.ts). */
+  leadId: string;
+}
+
+/** An entry as stored and listed: everything but the HTML, which is loaded only for the entries rendered. */
+export type StoredEntry = Omit<Entry, 'summaryHtml' | 'contentHtml'>;
+
+/** The sanitized HTML of one entry: [summaryHtml, contentHtml]. */
+export type EntryBodies = [string, string];
+
+/** Source metadata as views show it: the configured title, else the feed's own, else the id. */
+export interface SourceSnapshot {
+  id: string;
+  title: string;
+  feed_url: string;
+  home_page_url: string | null;
+  category: string | null;
+}
+
+/** A feed error as it crosses from the fetching side to the writer (a plain object, not a class). */
+export interface FetchFailureInfo {
+  code: string;
+  stage: string;
+  message: string;
+  status: number | null;
+  retryAfterSeconds: number | null;
+}
+
+/** A problem that did not stop a source's fetch (a field cut to its limit, a repaired document). */
+export interface IngestWarning {
+  code: string;
+  message: string;
+}
+
+/**
+ * What fetching one source produced, before anything is stored. The writer applies it to the
+ * source's state as it is at commit time, so two runs that overlap never undo each other.
+ */
+export interface SourceOutcome {
+  id: string;
+  /** The configured URL it was fetched for; a result for a URL since replaced is dropped. */
+  configuredUrl: string;
+  kind: 'parsed' | 'not-modified' | 'unchanged-body' | 'failed' | 'deferred';
+  /** Facts for health.onSuccess (not for 'failed' or 'deferred'). */
+  success: SuccessFacts | null;
+  failure: FetchFailureInfo | null;
+  /** Entries as normalized, with their HTML and the long text near-duplicate detection reads; empty unless parsed. */
+  entries: Array<Entry & { fullText: string }>;
+  warnings: IngestWarning[];
+  requests: number;
+  /** Connection retries among `requests`. */
+  retries: number;
+  conditional: boolean;
+  bytes: number;
+}
+
+/** What a successful fetch tells the source's state (see health.ts onSuccess). */
+export interface SuccessFacts {
+  status: number;
+  etag: string | null;
+  lastModified: string | null;
+  freshnessSeconds: number | null;
+  permanentRedirect: string | null;
+  parsed?: {
+    bodyHash: string;
+    ttlMinutes: number | null;
+    skipHours: number[];
+    skipDays: string[];
+    title: string | null;
+    link: string | null;
+    language: string | null;
+    items: number;
+    changedEntries: number;
+    repaired?: boolean;
+  };
+  unchangedBody?: boolean;
+}
+
+/** What one ingest run did, as /admin/refresh returns it and /admin/runs lists it. */
+export interface RunSummary {
+  trigger: 'cron' | 'manual' | 'queue' | 'push';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  sourcesTotal: number;
+  sourcesDue: number;
+  sourcesFetched: number;
+  /** Due sources left for a later run by the subrequest budget or the deadline. */
+  sourcesDeferred: number;
+  notModified: number;
+  unchangedBody: number;
+  parsed: number;
+  failed: number;
+  newEntries: number;
+  updatedEntries: number;
+  duplicates: number;
+  /** Duplicates by the rule that found them. */
+  duplicatesBy: Record<string, number>;
+  /** Stories a new or updated entry joined or started in this run. */
+  storiesTouched: number;
+  /** What is stored after the run (not what the run touched). */
+  entriesStored: number;
+  stories: number;
+  entriesExpired: number;
+  subrequests: number;
+  /** Connection retries (a request sent again after the connection failed), included in `subrequests`. */
+  retries: number;
+  /** Fetches sent with If-None-Match or If-Modified-Since. */
+  conditional: number;
+  /** Sources not due this run, by reason (schedule, interval, backoff, paused, skip-hours, queued). */
+  notDue: Partial<Record<string, number>>;
+  /** Fan-out: sources handed to queue consumers, and in how many messages. */
+  sourcesQueued: number;
+  batchesQueued: number;
+  /** Storage work: SQL rows read and written by the single writer, KV writes of views. */
+  sqlRowsRead: number;
+  sqlRowsWritten: number;
+  kvWrites: number;
+  bytesFetched: number;
+  deadlineHit: boolean;
+  errors: Array<{ sourceId: string; code: string; message: string }>;
+  warnings: Array<{ sourceId: string; code: string; message: string }>;
 }

@@ -1,15 +1,14 @@
 /**
- * Reading the catalog for a request, pure: parse and validate the query
- * parameters every feed format shares, filter, and page with a keyset cursor.
+ * The list query every feed format shares, pure: parse and validate its
+ * parameters, and encode the keyset cursor. Filtering and paging themselves
+ * are indexed SQL in the catalog (store/db.ts).
  *
  * Keyset, not offset: a cursor names the last item served (its sort time and
  * id), and the next page starts strictly after it. Entries arriving while a
  * client pages through cannot shift the pages, so following `next_url` walks
  * every entry (or story) exactly once and never repeats a URL.
  */
-import { compareEntries } from './catalog';
-import type { Story } from './model';
-import type { SourceSnapshot, StoredEntry } from './store';
+import type { Story, StoredEntry } from './model';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -131,76 +130,12 @@ export function isDefaultQuery(q: ListQuery): boolean {
     q.limit === DEFAULT_LIMIT && q.dedupe && !q.cursor;
 }
 
-function matches(e: StoredEntry, q: ListQuery, sources: Record<string, SourceSnapshot>): boolean {
-  if (q.sources.length && !q.sources.includes(e.sourceId)) return false;
-  if (q.story && e.storyId !== q.story) return false;
-  const t = Date.parse(e.published);
-  if (q.since !== null && t < q.since) return false;
-  if (q.until !== null && t >= q.until) return false;
-  // `category` is the source's section (film, music, tv...), as configured in the source list.
-  if (q.category && sources[e.sourceId]?.category?.toLowerCase() !== q.category) return false;
-  if (q.q.length) {
-    const hay = `${e.title} ${e.summaryText}`.toLowerCase();
-    if (!q.q.every((w) => hay.includes(w))) return false;
-  }
-  return true;
-}
-
 export interface EntryPage {
   entries: StoredEntry[];
   next: Cursor | null;
 }
 
-/**
- * Filter and page entries. With dedupe on, a copy is hidden when its primary is also in the
- * result; a copy whose primary was filtered out (another source, say) is shown in its place.
- */
-export function selectEntries(all: StoredEntry[], q: ListQuery, sources: Record<string, SourceSnapshot>): EntryPage {
-  const hits = all.filter((e) => matches(e, q, sources));
-  let list = hits;
-  if (q.dedupe) {
-    const ids = new Set(hits.map((e) => e.id));
-    list = hits.filter((e) => !e.dupOf || !ids.has(e.dupOf));
-  }
-  list.sort(compareEntries);
-  if (q.cursor) {
-    const c = q.cursor;
-    list = list.filter((e) => {
-      const t = Date.parse(e.published);
-      return t < c.t || (t === c.t && e.id < c.id);
-    });
-  }
-  const page = list.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { entries: page, next: list.length > q.limit && last ? { t: Date.parse(last.published), id: last.id } : null };
-}
-
 export interface StoryPage {
   stories: Story[];
   next: Cursor | null;
-}
-
-/**
- * Filter and page stories: a story matches when any of its entries matches the entry filters.
- * `stories` is the table already derived from `all` (render/index.ts indexCatalog builds it
- * once per catalog revision), so a request does not rebuild it.
- */
-export function selectStories(all: StoredEntry[], stories: Map<string, Story>, q: ListQuery, sources: Record<string, SourceSnapshot>): StoryPage {
-  const filtered = q.sources.length || q.category || q.q.length || q.since !== null || q.until !== null;
-  let list = [...stories.values()];
-  if (filtered || q.story) {
-    const wanted = new Set(all.filter((e) => matches(e, { ...q, story: null }, sources)).map((e) => e.storyId));
-    list = list.filter((s) => wanted.has(s.id) && (!q.story || s.id === q.story));
-  }
-  list.sort((a, b) => Date.parse(b.updated) - Date.parse(a.updated) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  if (q.cursor) {
-    const c = q.cursor;
-    list = list.filter((s) => {
-      const t = Date.parse(s.updated);
-      return t < c.t || (t === c.t && s.id < c.id);
-    });
-  }
-  const page = list.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { stories: page, next: list.length > q.limit && last ? { t: Date.parse(last.updated), id: last.id } : null };
 }

@@ -27,7 +27,7 @@
  * due. Ties (sources that became due together) are broken on a ring ordered
  * by a hash of the id that starts at r x budget, so no id is always first.
  */
-import type { Config } from './config';
+import type { Config, RunConfig } from './config';
 import { fnv1a } from './hash';
 import type { SourceState } from './model';
 
@@ -106,7 +106,7 @@ export type NotDueReason = 'paused' | 'backoff' | 'queued' | 'skip-hours' | 'sch
 const ms = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 
 /** Why a source is not due at `at`, or null when it is. */
-export function notDueReason(state: SourceState, at: Date, cfg: Config, manual: boolean): NotDueReason | null {
+export function notDueReason(state: SourceState, at: Date, cfg: RunConfig, manual: boolean): NotDueReason | null {
   const t = at.getTime();
   if (state.paused) return 'paused';
   // Backoff and Retry-After hold even for a manual refresh.
@@ -137,7 +137,7 @@ export function overdueSince(state: SourceState, at: Date, cfg: PeriodConfig): n
 }
 
 /** The first cron run at or after `after` (exclusive of `after` itself) when this source is due, for health pages. */
-export function nextDueAt(state: SourceState, after: Date, cfg: Config): string | null {
+export function nextDueAt(state: SourceState, after: Date, cfg: RunConfig): string | null {
   if (state.paused) return null;
   const period = cfg.cronIntervalMinutes * MINUTE;
   const firstTick = Math.floor(after.getTime() / period) * period + period;
@@ -170,7 +170,7 @@ export interface Plan {
   notDue: Partial<Record<NotDueReason, number>>;
 }
 
-export function planRun(states: SourceState[], at: Date, cfg: Config, opts: { manual: boolean; budget: number; only?: string }): Plan {
+export function planRun(states: SourceState[], at: Date, cfg: RunConfig, opts: { manual: boolean; budget: number; only?: string }): Plan {
   const due: Array<{ s: SourceState; since: number }> = [];
   const notDue: Plan['notDue'] = {};
   for (const s of states) {

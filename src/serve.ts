@@ -10,21 +10,22 @@
  *    revision and write time), the render version, the format and the origin, never a
  *    hash of the body, so a 304 costs no KV read, no rendering and no body.
  * 2. A default view (an unfiltered first page requested without a query string) is
- *    pre-rendered by the cron run that changed the catalog (`views:v1`). Each isolate
+ *    pre-rendered by the catalog object when a revision changed (`views:v2`). Each isolate
  *    keeps the parsed record for VIEW_MEMO_SECONDS and, per format and origin, the
  *    body already encoded to UTF-8 with its headers, so a request is a map lookup.
  * 3. Any other view (filters, later pages, a default view with an unknown parameter,
  *    whose self link must echo that query) is looked up in a small per-isolate LRU,
  *    then in the Workers Cache API, keyed by render version, stored version and the exact
  *    URL; a new version is a miss, so nothing ever needs purging. Only on a miss is
- *    the catalog read (memoized too) and the page rendered.
+ *    the page read from the catalog object (indexed SQL, sized by the page) and rendered.
  *
  * Concurrent requests share one in-flight KV read instead of each starting their own.
  */
 import type { Config } from './config';
 import { fnv1a } from './hash';
-import { EMPTY_CATALOG, RENDER_VERSION, indexCatalog, type CatalogIndex, type ViewFormat } from './render/index';
-import { BASE_PLACEHOLDER, type Store, type ViewsRecord } from './store';
+import { RENDER_VERSION, type ViewFormat } from './render/index';
+import type { PageBundle } from './store/pages';
+import { BASE_PLACEHOLDER, readViews, type ViewsRecord } from './store/views';
 
 export const CONTENT_TYPES: Record<ViewFormat | 'opml', string> = {
   json: 'application/feed+json; charset=utf-8',
@@ -95,7 +96,7 @@ export function documentEtag(kind: string, version: string, base: string): strin
 
 /** What a request needs to be answered: parsed once in app.ts. */
 export interface ServeRequest {
-  store: Store;
+  kv: KVNamespace;
   config: Config;
   /** Public origin for absolute URLs. */
   base: string;
@@ -169,8 +170,6 @@ const memo = {
   viewsLoading: null as Promise<ViewsRecord | null> | null,
   /** Default views of `memo.views`, per `${fmt}|${base}`. */
   prepared: new Map<string, Prepared>(),
-  catalog: null as Memo<CatalogIndex> | null,
-  catalogLoading: null as Promise<CatalogIndex> | null,
   /** Other views, per `${version}|${base}|${path}${search}`, least recently used first. */
   filtered: new Map<string, Prepared>(),
   filteredBytes: 0,
@@ -182,18 +181,16 @@ export function resetServeMemo(): void {
   memo.views = null;
   memo.viewsLoading = null;
   memo.prepared.clear();
-  memo.catalog = null;
-  memo.catalogLoading = null;
   memo.filtered.clear();
   memo.filteredBytes = 0;
 }
 
-export async function getViews(store: Store, cfg: Config): Promise<ViewsRecord | null> {
+export async function getViews(kv: KVNamespace, cfg: Config): Promise<ViewsRecord | null> {
   const m = memo.views;
   if (m && Date.now() - m.at < cfg.viewMemoSeconds * 1000) return m.value;
   if (memo.viewsLoading) return memo.viewsLoading;
   const generation = memo.generation;
-  const loading = store.getViews().then((v) => {
+  const loading = readViews(kv).then((v) => {
     if (generation !== memo.generation) return v;
     // Same revision and renderer: keep the prepared bodies instead of rebuilding them.
     const prev = memo.views?.value;
@@ -204,24 +201,6 @@ export async function getViews(store: Store, cfg: Config): Promise<ViewsRecord |
     if (memo.viewsLoading === loading) memo.viewsLoading = null;
   });
   memo.viewsLoading = loading;
-  return loading;
-}
-
-export async function getCatalogIndex(store: Store, cfg: Config): Promise<CatalogIndex> {
-  const m = memo.catalog;
-  if (m && Date.now() - m.at < cfg.viewMemoSeconds * 1000) return m.value;
-  if (memo.catalogLoading) return memo.catalogLoading;
-  const generation = memo.generation;
-  const loading = store.getCatalog().then((rec) => {
-    const cat = rec ?? EMPTY_CATALOG;
-    const prev = memo.catalog?.value;
-    const idx = prev && prev.rev === cat.rev && prev.updatedAt === cat.updatedAt ? prev : indexCatalog(cat);
-    if (generation === memo.generation) memo.catalog = { value: idx, at: Date.now() };
-    return idx;
-  }).finally(() => {
-    if (memo.catalogLoading === loading) memo.catalogLoading = null;
-  });
-  memo.catalogLoading = loading;
   return loading;
 }
 
@@ -285,14 +264,20 @@ async function extraFor(fmt: ViewFormat, text: string): Promise<Record<string, s
 
 // ---- serving a list view -------------------------------------------------------------
 
+/** A page read from the catalog, ready to render. */
+export interface LoadedPage {
+  bundle: PageBundle;
+  render: (requestPath: string) => string;
+}
+
 /**
  * Serve one list view. `isDefault` says the request may be answered with the pre-rendered
- * view; `render` computes any other view from the catalog (it is given the exact request
- * path so self links match, W3C validator: SelfDoesntMatchLocation).
+ * view; `load` reads any other page from the catalog object and renders it (given the exact
+ * request path so self links match, W3C validator: SelfDoesntMatchLocation).
  */
-export async function serveView(req: ServeRequest, fmt: ViewFormat, isDefault: boolean, render: (idx: CatalogIndex, requestPath: string) => Promise<string>): Promise<Response> {
-  const { store, config, base, url } = req;
-  const views = await getViews(store, config);
+export async function serveView(req: ServeRequest, fmt: ViewFormat, isDefault: boolean, load: () => Promise<LoadedPage>): Promise<Response> {
+  const { kv, config, base, url } = req;
+  const views = await getViews(kv, config);
 
   if (isDefault && views && views.renderVersion === RENDER_VERSION && views.formats[fmt] !== undefined) {
     const key = `${fmt}|${base}`;
@@ -306,18 +291,11 @@ export async function serveView(req: ServeRequest, fmt: ViewFormat, isDefault: b
   }
 
   // Any other view. Its version comes from the views record when there is one, so a
-  // revalidation or a cache hit never has to read the (much larger) catalog.
-  let idx: CatalogIndex | null = null;
-  let version: string;
-  let lastModified: string | null;
-  if (views) {
-    version = storedVersion(views.rev, views.builtAt);
-    lastModified = views.lastModified;
-  } else {
-    idx = await getCatalogIndex(store, config);
-    version = storedVersion(idx.rev, idx.updatedAt);
-    lastModified = idx.rev ? new Date(idx.updatedAt).toUTCString() : null;
-  }
+  // revalidation or a cache hit never has to call the catalog.
+  let page: LoadedPage | null = null;
+  if (!views) page = await load();
+  let version = views ? storedVersion(views.rev, views.builtAt) : versionOf(page!.bundle);
+  let lastModified = views ? views.lastModified : lastModifiedOf(page!.bundle);
   const path = `${url.pathname}${url.search}`;
   let etag = viewEtag(version, fmt, base);
   if (isNotModified(req, etag, lastModified)) return send(prepare(fmt, new Uint8Array(0), etag, lastModified, config), req, lastModified);
@@ -342,18 +320,18 @@ export async function serveView(req: ServeRequest, fmt: ViewFormat, isDefault: b
     }
   }
 
-  idx ??= await getCatalogIndex(store, config);
-  const seen = storedVersion(idx.rev, idx.updatedAt);
+  page ??= await load();
+  const seen = versionOf(page.bundle);
   if (seen !== version) {
-    // The catalog this isolate sees is at another version than the views record (KV is
+    // The catalog is at another revision than the views record this isolate read (KV is
     // eventually consistent): label and cache what we render with the catalog's version.
     version = seen;
-    lastModified = idx.rev ? new Date(idx.updatedAt).toUTCString() : null;
+    lastModified = lastModifiedOf(page.bundle);
     etag = viewEtag(version, fmt, base);
     memoKey = `${version}|${base}|${path}`;
     cacheKey = cacheKeyFor(url, version, base);
   }
-  const text = await render(idx, path);
+  const text = page.render(path);
   const body = encoder.encode(text);
   const p = prepare(fmt, body, etag, lastModified, config, await extraFor(fmt, text));
   rememberFiltered(memoKey, p);
@@ -362,6 +340,14 @@ export async function serveView(req: ServeRequest, fmt: ViewFormat, isDefault: b
     req.waitUntil(cache.put(cacheKey, stored).catch(() => undefined));
   }
   return send(p, req, lastModified, 'rendered');
+}
+
+function versionOf(b: PageBundle): string {
+  return storedVersion(b.rev, b.updatedAt);
+}
+
+function lastModifiedOf(b: PageBundle): string | null {
+  return b.rev ? new Date(b.updatedAt).toUTCString() : null;
 }
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuplicateIndex, fingerprintOf, sameText, sequenceSimilarity } from '../src/dedupe';
 import { tokenId, words } from '../src/features';
-import type { StoredEntry } from '../src/store';
+import type { StoredEntry } from '../src/model';
 
 const FIX = join(__dirname, 'fixtures', 'grouping');
 const spun = readFileSync(join(FIX, 'seed-spun-article.txt'), 'utf8');
@@ -19,7 +19,7 @@ function entry(id: string, sourceId: string, title: string, text: string, publis
   return {
     id, sourceId, guid: null, url: `https://${sourceId}.example/${id}`, originalUrl: null, title, summaryText: text.slice(0, 400), image: null,
     authors: [], categories: [], language: 'en', published, updated: null, dateInferred: null, dateOriginal: null, firstSeen: published,
-    contentHash: '0'.repeat(16), dupOf: null, storyId: `st_${id}`, bodyKey: null, fullText: text,
+    contentHash: '0'.repeat(16), dupOf: null, storyId: `st_${id}`, fullText: text,
   };
 }
 

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { freshState } from '../src/health';
 import { fanoutMessages } from '../src/refresh';
-import { KEYS } from '../src/store';
 
 const cfg = loadConfig({ MARQUEE_KV: null as never });
 const NOW = new Date('2026-11-26T08:00:00Z');
@@ -14,14 +13,13 @@ const item = (id: string, urlLength = 40) => {
 const size = (m: unknown) => new TextEncoder().encode(JSON.stringify(m)).byteLength;
 
 describe('fan-out messages', () => {
-  it('hold at most FANOUT_BATCH_SIZE sources, in order, each with its own inbox key', () => {
+  it('hold at most FANOUT_BATCH_SIZE sources, in order, each stamped with the run that sent it', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
-    const msgs = fanoutMessages(ids, 5, NOW, (id) => item(id));
+    const msgs = fanoutMessages(ids.map((id) => item(id)), 5, NOW);
     expect(msgs.map((m) => m.items.length)).toEqual([5, 5, 2]);
     expect(msgs.flatMap((m) => m.items.map((it) => it.source.id))).toEqual(ids);
-    expect(new Set(msgs.map((m) => m.key)).size).toBe(3);
     for (const m of msgs) {
-      expect(m.key.startsWith(KEYS.inboxPrefix)).toBe(true);
+      expect(m.v).toBe(2);
       expect(m.sentAt).toBe(NOW.toISOString());
     }
   });
@@ -33,7 +31,7 @@ describe('fan-out messages', () => {
     };
     const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
     const host = (id: string) => ['a.example', 'b.example', 'c.example'][Number(id.slice(1)) % 3];
-    const msgs = fanoutMessages(ids, 4, NOW, (id) => at(host(id), id));
+    const msgs = fanoutMessages(ids.map((id) => at(host(id), id)), 4, NOW);
     expect(msgs).toHaveLength(3);
     for (const m of msgs) expect(new Set(m.items.map((it) => new URL(it.source.url).host)).size).toBe(1);
     expect(msgs.flatMap((m) => m.items.map((it) => it.source.id)).sort()).toEqual([...ids].sort());
@@ -41,7 +39,7 @@ describe('fan-out messages', () => {
 
   it('stay under the Queues message limit whatever the batch size (a paid-plan budget of 1,000)', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `source-${i}`);
-    const msgs = fanoutMessages(ids, 1000, NOW, (id) => item(id, 600));
+    const msgs = fanoutMessages(ids.map((id) => item(id, 600)), 1000, NOW);
     expect(msgs.length).toBeGreaterThan(1);
     for (const m of msgs) expect(size(m)).toBeLessThanOrEqual(100_000);
     expect(msgs.flatMap((m) => m.items.map((it) => it.source.id))).toEqual(ids);

@@ -227,7 +227,6 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
       contentHash,
       dupOf: null,
       storyId: '',
-      bodyKey: null,
       fullText: d.fullText,
     });
   });

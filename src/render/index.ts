@@ -3,10 +3,9 @@
  * pre-renders the default views) and the request path (which renders
  * filtered views and later pages). Pure: bodies are loaded by the caller.
  */
-import { buildStories } from '../catalog';
-import type { Story } from '../model';
-import { DEFAULT_LIMIT, encodeCursor, parseListQuery, selectEntries, selectStories, type Cursor, type EntryPage, type ListQuery, type StoryPage } from '../query';
-import type { CatalogRecord, SourceSnapshot, StoredEntry } from '../store';
+import type { EntryBodies, SourceSnapshot, Story, StoredEntry } from '../model';
+import { DEFAULT_LIMIT, encodeCursor, parseListQuery, type Cursor, type EntryPage, type ListQuery, type StoryPage } from '../query';
+import type { PageBundle } from '../store/pages';
 import { renderAtom } from './atom';
 import { renderJsonFeed } from './jsonfeed';
 import { renderPage } from './page';
@@ -24,11 +23,10 @@ export const RENDER_VERSION = 2;
 export type FeedFormat = 'json' | 'rss' | 'atom';
 export const FEED_PATHS: Record<FeedFormat, string> = { json: '/feed.json', rss: '/feed.xml', atom: '/feed.atom' };
 
-/** The catalog with the lookups every view needs, built once per catalog revision. */
+/** What the renderers look things up in: a page bundle (store/pages.ts) indexed by id. */
 export interface CatalogIndex {
   rev: number;
   updatedAt: string;
-  entries: StoredEntry[];
   byId: Map<string, StoredEntry>;
   stories: Map<string, Story>;
   duplicates: Map<string, StoredEntry[]>;
@@ -36,24 +34,29 @@ export interface CatalogIndex {
   sources: Record<string, SourceSnapshot>;
 }
 
-export function indexCatalog(cat: Pick<CatalogRecord, 'rev' | 'updatedAt' | 'entries' | 'sources'>): CatalogIndex {
+export function indexBundle(b: PageBundle): CatalogIndex {
   const byId = new Map<string, StoredEntry>();
   const duplicates = new Map<string, StoredEntry[]>();
   const urlOf = new Map<string, string>();
-  for (const e of cat.entries) {
+  for (const e of [...b.members, ...b.entries]) {
+    if (byId.has(e.id)) continue;
     byId.set(e.id, e);
     const u = e.url ?? e.originalUrl;
     if (u) urlOf.set(e.id, u);
-    if (e.dupOf) {
-      const list = duplicates.get(e.dupOf) ?? [];
-      list.push(e);
-      duplicates.set(e.dupOf, list);
-    }
+    if (e.dupOf) duplicates.set(e.dupOf, [...(duplicates.get(e.dupOf) ?? []), e]);
   }
-  return { rev: cat.rev, updatedAt: cat.updatedAt, entries: cat.entries, byId, stories: buildStories(cat.entries), duplicates, urlOf, sources: cat.sources };
+  return { rev: b.rev, updatedAt: b.updatedAt, byId, stories: new Map(b.stories.map((s) => [s.id, s])), duplicates, urlOf, sources: b.sources };
 }
 
-export const EMPTY_CATALOG: CatalogRecord = { schema: 1, rev: 0, updatedAt: new Date(0).toISOString(), sources: {}, entries: [], bodyParts: {} };
+/** The entries of an entry page bundle, with its next cursor. */
+export function entryPageOf(b: PageBundle): EntryPage {
+  return { entries: b.entries, next: b.next };
+}
+
+/** The stories of a story page bundle, with its next cursor. */
+export function storyPageOf(b: PageBundle): StoryPage {
+  return { stories: b.stories, next: b.next };
+}
 
 /** The canonical query string of a list request (stable order, defaults omitted), with `?`. */
 export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor, withLimit = true): string {
@@ -82,11 +85,6 @@ export function filterLabel(q: ListQuery): string | null {
   return parts.length ? parts.join('; ') : null;
 }
 
-/** Body parts holding the HTML of these entries. */
-export function bodyKeysOf(entries: StoredEntry[]): string[] {
-  return [...new Set(entries.map((e) => e.bodyKey).filter((k): k is string => !!k))];
-}
-
 export interface RenderContext {
   base: string;
   ttlMinutes: number;
@@ -97,12 +95,12 @@ export interface RenderContext {
   requestPath?: string;
 }
 
-export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryPage, q: ListQuery, bodies: Map<string, [string, string]>, ctx: RenderContext): string {
+export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryPage, q: ListQuery, bodies: Map<string, EntryBodies>, ctx: RenderContext): string {
   const path = FEED_PATHS[fmt];
   const updated = page.entries.reduce((m, e) => {
     const t = e.updated && e.updated > e.published ? e.updated : e.published;
     return t > m ? t : m;
-  }, idx.entries.length ? idx.updatedAt : new Date(0).toISOString());
+  }, idx.rev ? idx.updatedAt : new Date(0).toISOString());
   const view: FeedView = {
     base: ctx.base,
     selfPath: ctx.requestPath ?? `${path}${queryString(q)}`,
@@ -151,29 +149,27 @@ export function renderHomePage(idx: CatalogIndex, page: StoryPage, q: ListQuery,
   });
 }
 
-const DEFAULT_QUERY: ListQuery = parseListQuery(new URLSearchParams());
-
-/** The entries of the unfiltered first page (the caller loads their bodies). */
-export function defaultEntryPage(idx: CatalogIndex): EntryPage {
-  return selectEntries(idx.entries, DEFAULT_QUERY, idx.sources);
-}
+/** The query of the unfiltered first page: what the pre-rendered default views show. */
+export const DEFAULT_QUERY: ListQuery = parseListQuery(new URLSearchParams());
 
 /** Formats of the pre-rendered default views, keyed as the views record stores them. */
 export type ViewFormat = FeedFormat | 'stories' | 'html';
 
 /**
- * The unfiltered first page of every format, rendered with BASE_PLACEHOLDER as origin. The cron
- * run that changed the catalog calls this once; requests only substitute their origin.
+ * The unfiltered first page of every format, rendered with BASE_PLACEHOLDER as origin. The writer
+ * calls this once per published revision; requests only substitute their origin.
  */
-export function renderDefaultViewSet(idx: CatalogIndex, bodies: Map<string, [string, string]>, ctx: RenderContext): Record<ViewFormat, string> {
+export function renderDefaultViewSet(entryBundle: PageBundle, storyBundle: PageBundle, ctx: RenderContext): Record<ViewFormat, string> {
   const q = DEFAULT_QUERY;
-  const page = defaultEntryPage(idx);
-  const storyPage = selectStories(idx.entries, idx.stories, q, idx.sources);
+  const entries = indexBundle(entryBundle);
+  const stories = indexBundle(storyBundle);
+  const page = entryPageOf(entryBundle);
+  const bodies = new Map(entryBundle.bodies);
   return {
-    json: renderEntryPage('json', idx, page, q, bodies, ctx),
-    rss: renderEntryPage('rss', idx, page, q, bodies, ctx),
-    atom: renderEntryPage('atom', idx, page, q, bodies, ctx),
-    stories: renderStoryPage(idx, storyPage, q, ctx),
-    html: renderHomePage(idx, storyPage, q, ctx),
+    json: renderEntryPage('json', entries, page, q, bodies, ctx),
+    rss: renderEntryPage('rss', entries, page, q, bodies, ctx),
+    atom: renderEntryPage('atom', entries, page, q, bodies, ctx),
+    stories: renderStoryPage(stories, storyPageOf(storyBundle), q, ctx),
+    html: renderHomePage(stories, storyPageOf(storyBundle), q, ctx),
   };
 }

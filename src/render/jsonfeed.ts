@@ -13,7 +13,7 @@
  * - every item has `content_html` (sanitized at ingest, URLs absolute), and
  *   `content_text` only when there was no markup at all.
  */
-import type { StoredEntry } from '../store';
+import type { StoredEntry } from '../model';
 import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryLink, type FeedView } from './view';
 
 export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {

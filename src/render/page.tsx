@@ -23,7 +23,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { Story } from '../model';
-import type { SourceSnapshot, StoredEntry } from '../store';
+import type { SourceSnapshot, StoredEntry } from '../model';
 import { storyLead } from './stories';
 import { FEED_DESCRIPTION, FEED_TITLE, entryLink } from './view';
 

@@ -4,7 +4,7 @@
  * `duplicates`), the outlets covering it and its first and last times.
  */
 import type { Story } from '../model';
-import type { SourceSnapshot, StoredEntry } from '../store';
+import type { SourceSnapshot, StoredEntry } from '../model';
 import { entryLink } from './view';
 
 export interface StoriesView {

@@ -6,7 +6,7 @@
  */
 import type { Story } from '../model';
 import { escapeHtml } from '../normalize/text';
-import type { SourceSnapshot, StoredEntry } from '../store';
+import type { SourceSnapshot, StoredEntry } from '../model';
 
 export const FEED_TITLE = 'Marquee: entertainment news';
 export const FEED_DESCRIPTION = 'Entertainment news from many outlets, with duplicates merged and related stories grouped.';

@@ -6,7 +6,9 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, Store, type CatalogRecord, type HealthRecord } from '../../src/store';
+import { catalogOf } from '../../src/store/object';
+import { VIEWS_KEY } from '../../src/store/views';
+import { lastRun, storedEntries } from '../support/runs';
 import { schemaErrors } from '../support/schemas';
 import { call, fixtureLog, fixtureOrigin, json, putSources, resetFixtures, runCron, walk } from '../support/worker';
 import { fixtureSources } from '../support/fixture-sources';
@@ -18,9 +20,6 @@ function sources() {
   return fixtureSources(fixtureOrigin());
 }
 
-async function lastRun(): Promise<HealthRecord['lastRun']> {
-  return (await kv().get<HealthRecord>(KEYS.health, 'json'))!.lastRun;
-}
 
 describe('admin API guards', () => {
   it('refuses admin routes without the token, or with a wrong one, with a JSON 401', async () => {
@@ -50,7 +49,7 @@ describe('admin API guards', () => {
     const body: any = await res.json();
     expect(body.error.code).toBe('INVALID_SOURCES');
     expect(body.error.problems.join(' ')).toMatch(/\/1\/id/);
-    expect(await kv().get(KEYS.sources)).toBeNull();
+    expect((await json('/admin/sources', { admin: true })).using_defaults).toBe(true);
     const notJson = await call('/admin/sources', { method: 'PUT', admin: true, headers: { 'Content-Type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as any).error.code).toBe('INVALID_JSON');
@@ -74,37 +73,38 @@ describe('ingest and serve', () => {
     expect(res.status).toBe(200);
   });
 
-  it('a cron run stores every source and reports a bounded number of KV writes', async () => {
+  it('a cron run stores every source in the catalog and writes one KV record, the views', async () => {
     await runCron(T0);
-    const run = (await lastRun())!;
+    const run = await lastRun();
     expect(run.sourcesFetched).toBe(8);
     expect(run.failed).toBe(0);
     expect(run.newEntries).toBeGreaterThan(40);
-    // catalog + groups + views + health + body part(s)
-    expect(run.kvWrites).toBeGreaterThanOrEqual(4);
-    expect(run.kvWrites).toBeLessThanOrEqual(10);
-    const cat = (await kv().get<CatalogRecord>(KEYS.catalog, 'json'))!;
-    expect(cat.schema).toBe(1);
-    expect(cat.entries.length).toBe(run.newEntries);
-    for (const e of cat.entries) expect(schemaErrors('entry', e)).toEqual([]);
-    // never a key per entry
+    expect(run.kvWrites).toBe(1);
+    expect(run.sqlRowsWritten).toBeGreaterThan(run.newEntries);
+    expect(run.entriesStored).toBe(run.newEntries);
+    const entries = await storedEntries();
+    expect(entries.length).toBe(run.newEntries);
+    for (const e of entries) expect(schemaErrors('entry', e)).toEqual([]);
+    // KV holds what the edge reads, nothing per entry
     const keys = (await kv().list()).keys.map((k) => k.name);
-    expect(keys.length).toBeLessThan(10);
+    expect(keys).toEqual([VIEWS_KEY]);
   });
 
   it('a second run with unchanged upstream feeds sends conditional requests, parses nothing and writes nothing', async () => {
     await resetFixtures();
-    const store = new Store(kv());
     const { refresh } = await import('../../src/refresh');
     const { loadConfig } = await import('../../src/config');
-    const healthBefore = await kv().get(KEYS.health);
-    const summary = await refresh({ store, fetch: (i, init) => fetch(i, init), config: loadConfig(env as never), clock: () => Date.now() }, new Date(T0.getTime() + 15 * 60_000), { trigger: 'cron' });
+    const viewsBefore = await kv().get(VIEWS_KEY);
+    const summary = await refresh({ catalog: catalogOf(env as never), fetch: (i, init) => fetch(i, init), config: loadConfig(env as never), clock: () => Date.now() }, new Date(T0.getTime() + 15 * 60_000), { trigger: 'cron' });
     expect(summary.sourcesFetched).toBe(8);
     expect(summary.parsed).toBe(0);
     expect(summary.notModified).toBe(8);
     expect(summary.kvWrites).toBe(0);
-    expect(store.stats.writes).toBe(0);
-    expect(await kv().get(KEYS.health)).toBe(healthBefore);
+    expect(summary.newEntries).toBe(0);
+    // What is stored, not what was touched.
+    expect(summary.entriesStored).toBeGreaterThan(40);
+    expect(summary.stories).toBeGreaterThan(10);
+    expect(await kv().get(VIEWS_KEY)).toBe(viewsBefore);
     const log = await fixtureLog();
     expect(log.length).toBe(8);
     for (const r of log) {

@@ -2,18 +2,16 @@
  * Fan-out on Cloudflare Queues, inside workerd: the cron run sends what its
  * budget cannot cover to a real Queue producer binding (Miniflare's), each
  * message is delivered to the Worker's own `queue` handler with
- * createMessageBatch/getQueueResult, and the next cron run merges what the
- * consumers wrote. The catalog and the health record keep a single writer:
- * consumers only ever write their own inbox key.
+ * createMessageBatch/getQueueResult, and each consumer commits what it fetched
+ * through the catalog object, the single writer, like a run of its own.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { loadConfig } from '../../src/config';
 import worker from '../../src/index';
-import { consumeFanout, type FanoutMessage } from '../../src/refresh';
-import { KEYS, Store, type CatalogRecord, type InboxRecord } from '../../src/store';
-import { at, cronWith, envWith, fixtureScope, healthRecord, jsonWith, kv, kvSnapshot, lastRun, putSourcesWith } from '../support/runs';
+import type { FanoutMessage } from '../../src/refresh';
+import { VIEWS_KEY } from '../../src/store/views';
+import { at, catalog, cronWith, envWith, fixtureScope, jsonWith, kvSnapshot, lastRun, putSourcesWith, storedEntries } from '../support/runs';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const BUDGET = 5;
@@ -27,15 +25,19 @@ let spy: MockInstance<Queue<FanoutMessage>['sendBatch']>;
 /** The messages the cron runs actually sent, in order. */
 const sent = (): FanoutMessage[] => spy.mock.calls.flatMap((c) => [...c[0]].map((m) => m.body));
 
-async function consume(body: FanoutMessage, vars: Record<string, string> = VARS) {
-  const batch = createMessageBatch<FanoutMessage>('marquee-fetch', [{ id: `m-${body.key}`, timestamp: new Date(), attempts: 1, body }]);
+async function consume(body: FanoutMessage, vars: Record<string, string> = VARS, extra: Record<string, unknown> = {}) {
+  const batch = createMessageBatch<FanoutMessage>('marquee-fetch', [{ id: `m-${body.items[0].source.id}`, timestamp: new Date(), attempts: 1, body }]);
   const ctx = createExecutionContext();
-  await (worker.queue as unknown as (b: unknown, e: unknown, c: ExecutionContext) => Promise<void>)(batch, envWith(vars), ctx);
+  await (worker.queue as unknown as (b: unknown, e: unknown, c: ExecutionContext) => Promise<void>)(batch, envWith(vars, extra), ctx);
   return getQueueResult(batch, ctx);
 }
 
-const catalog = async () => (await kv().get<CatalogRecord>(KEYS.catalog, 'json'))!;
 const sourceOf = (path: string) => /\/gen\/(q-\d+)/.exec(path)![1];
+const countBySource = async () => {
+  const out = new Map<string, number>();
+  for (const e of await storedEntries()) out.set(e.sourceId, (out.get(e.sourceId) ?? 0) + 1);
+  return out;
+};
 
 describe('fan-out to queue consumers when the budget is not enough', () => {
   beforeAll(async () => {
@@ -58,87 +60,78 @@ describe('fan-out to queue consumers when the budget is not enough', () => {
     for (const m of messages) {
       expect(m.items.length).toBeLessThanOrEqual(BUDGET);
       expect(m.sentAt).toBe(T0.toISOString());
-      expect(m.key.startsWith(KEYS.inboxPrefix)).toBe(true);
+      expect(m.v).toBe(2);
     }
     const queued = messages.flatMap((m) => m.items.map((it) => it.source.id));
     const fetchedByCron = (await fx.log()).map((r) => sourceOf(r.path));
     expect(new Set([...queued, ...fetchedByCron]).size).toBe(N);
     expect(queued.filter((id) => fetchedByCron.includes(id))).toEqual([]);
     const admin: any = await jsonWith('/admin/sources', { admin: true }, VARS);
-    expect(admin.pending_fanout_batches).toBe(messages.length);
     expect(admin.sources.filter((s: any) => s.queued_at === T0.toISOString()).map((s: any) => s.id).sort()).toEqual([...queued].sort());
     // Only the cron's own fetches are in the catalog so far.
-    expect(new Set((await catalog()).entries.map((e) => e.sourceId))).toEqual(new Set(fetchedByCron));
+    expect(new Set((await countBySource()).keys())).toEqual(new Set(fetchedByCron));
   });
 
-  it('each consumer fetches one batch within the budget and writes nothing but its own inbox key', async () => {
+  it('each consumer fetches one batch within the budget and commits it through the catalog; KV gets only the views', async () => {
     for (const body of sent()) {
       const before = await kvSnapshot();
       const logBefore = (await fx.log()).length;
       const result = await getQueueResultOk(body);
-      expect(result.explicitAcks).toEqual([`m-${body.key}`]);
+      expect(result.explicitAcks).toEqual([`m-${body.items[0].source.id}`]);
       const requests = (await fx.log()).slice(logBefore);
       expect(requests.length).toBeLessThanOrEqual(BUDGET);
       expect(requests.map((r) => sourceOf(r.path)).sort()).toEqual(body.items.map((it) => it.source.id).sort());
       const after = await kvSnapshot();
-      expect([...after.keys()].filter((k) => !before.has(k))).toEqual([body.key]);
-      for (const [k, v] of before) expect(after.get(k), k).toBe(v); // catalog, health, views untouched
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      expect(after.get(VIEWS_KEY)).not.toBe(before.get(VIEWS_KEY)); // the consumer's commit was published
+      const counts = await countBySource();
+      for (const it of body.items) expect(counts.get(it.source.id), it.source.id).toBe(4);
+      const run = await lastRun();
+      expect(run.trigger).toBe('queue');
+      expect(run.newEntries).toBe(4 * body.items.length);
     }
   });
 
-  it('the next cron run merges every inbox: all sources stored, counters right, inboxes deleted', async () => {
-    const firstBatches = sent().map((m) => m.key);
-    await cronWith(at(T0, 1), VARS);
-    const run = await lastRun();
-    expect(run.batchesMerged).toBe(firstBatches.length);
-    expect(run.kvDeletes).toBe(firstBatches.length);
-    for (const key of firstBatches) expect(await kv().get(key)).toBeNull();
-    const bySource = new Map<string, number>();
-    for (const e of (await catalog()).entries) bySource.set(e.sourceId, (bySource.get(e.sourceId) ?? 0) + 1);
-    for (const id of ids) expect(bySource.get(id), id).toBe(4);
+  it('after the consumers, every source is stored and healthy, with the validators they learned', async () => {
+    const counts = await countBySource();
+    for (const id of ids) expect(counts.get(id), id).toBe(4);
     const admin: any = await jsonWith('/admin/sources', { admin: true }, VARS);
     for (const s of admin.sources) {
       expect(s.status, s.id).toBe('healthy');
       expect(s.entries_stored, s.id).toBe(4);
-      expect(s.etag, s.id).toMatch(/^"/); // validators learned by consumers are kept for the next poll
+      expect(s.queued_at, s.id).toBeNull();
+      expect(s.etag, s.id).toMatch(/^"/); // kept for the next poll
     }
-    // This run again fetched its budget and queued the rest: every source is served every run.
+    // The next run again fetches its budget and queues the rest: every source is served every run.
+    await cronWith(at(T0, 1), VARS);
+    const run = await lastRun();
     expect(run.subrequests).toBe(BUDGET);
     expect(run.sourcesQueued).toBe(N - BUDGET);
   });
 
   it('a redelivered message (delivery is at least once) changes nothing', async () => {
     const old = sent()[0];
-    const entriesBefore = (await catalog()).entries.length;
+    const before = (await storedEntries()).length;
     await getQueueResultOk(old);
-    const pendingNow = (await healthRecord())!.pendingBatches!.map((b) => b.key);
-    expect(pendingNow).not.toContain(old.key);
-    await consumeAll(sent().filter((m) => pendingNow.includes(m.key)));
-    await cronWith(at(T0, 2), VARS);
-    const run = await lastRun();
-    expect(run.batchesMerged).toBe(pendingNow.length); // the stray old inbox is not one of them
-    expect((await catalog()).entries.length).toBe(entriesBefore);
-    expect(run.newEntries).toBe(0);
+    expect((await storedEntries()).length).toBe(before);
+    expect((await lastRun()).newEntries).toBe(0);
   });
 
-  it('a batch no consumer reports back on is given up after its lease, and its sources go first', async () => {
-    // The batches queued by the last run are never consumed.
-    const lost = (await healthRecord())!.pendingBatches!;
-    const lostIds = new Set(lost.flatMap((b) => b.ids));
+  it('a batch no consumer reports back on is left to its consumer for the lease, then its sources go first', async () => {
+    // The batches queued by the last cron run are never consumed (the redelivered one above was older).
+    const lastCron = sent().filter((m) => m.sentAt === at(T0, 1).toISOString());
+    const lostIds = new Set(lastCron.flatMap((m) => m.items.map((it) => it.source.id)));
+    lostIds.delete(sent()[0].items[0].source.id);
+    for (const id of sent()[0].items.map((it) => it.source.id)) lostIds.delete(id);
     const mark = (await fx.log()).length;
-    const healthBefore = await kv().get(KEYS.health);
-    // Within the lease: still waiting. The queued sources are not fetched, and since the other
-    // five answer 304 the run has nothing to write: waiting on consumers costs nothing.
-    await cronWith(at(T0, 3), VARS);
+    // Within the lease: still waiting; the queued sources are not fetched.
+    await cronWith(at(T0, 2), VARS);
     const seen = (await fx.log()).slice(mark).map((r) => sourceOf(r.path));
-    expect(seen).toHaveLength(N - lostIds.size);
     expect(seen.some((id) => lostIds.has(id))).toBe(false);
-    expect(await kv().get(KEYS.health)).toBe(healthBefore);
     const mark2 = (await fx.log()).length;
-    await cronWith(at(T0, 4), VARS); // lease over
+    await cronWith(at(T0, 3), VARS); // lease over
     const run = await lastRun();
-    expect(run.startedAt).toBe(at(T0, 4).toISOString());
-    expect(run.batchesExpired).toBe(lost.length);
+    expect(run.startedAt).toBe(at(T0, 3).toISOString());
     // The cron's own budget went to the longest-waiting: the lost ones.
     const fetchedNow = (await fx.log()).slice(mark2).map((r) => sourceOf(r.path));
     expect(fetchedNow).toHaveLength(BUDGET);
@@ -153,13 +146,9 @@ async function getQueueResultOk(body: FanoutMessage, vars?: Record<string, strin
   return result;
 }
 
-async function consumeAll(messages: FanoutMessage[]) {
-  for (const m of messages) await getQueueResultOk(m);
-}
-
-describe('fan-out limits', () => {
+describe('fan-out with large results', () => {
   const lim = fixtureScope('fanout-limits');
-  const LVARS = { SUBREQUEST_BUDGET: '2', RETENTION_MAX_ENTRIES: '100' };
+  const LVARS = { SUBREQUEST_BUDGET: '2' };
   const lids = Array.from({ length: 8 }, (_, i) => `l-${i}`);
   let messages: FanoutMessage[] = [];
 
@@ -173,40 +162,18 @@ describe('fan-out limits', () => {
     expect(messages).toHaveLength(3);
   });
 
-  it('a consumer whose results outgrow the inbox reports the rest as not fetched, and loses nothing', async () => {
-    const m = messages[0];
-    const acks: string[] = [];
-    const consumeWith = (inboxMaxBytes?: number) => consumeFanout(
-      { store: new Store(kv()), fetch: (i, init) => fetch(i, init), config: loadConfig(envWith(LVARS)), clock: () => Date.now() },
-      [{ body: m, timestamp: new Date(), ack: () => acks.push('ack'), retry: () => acks.push('retry') }],
-      { inboxMaxBytes },
-    );
-    // Delivered once with room for everything, to learn how big one source's result is...
-    await consumeWith();
-    const whole = (await kv().get<InboxRecord>(m.key, 'json'))!;
-    expect(whole.outcomes.map((o) => o.kind)).toEqual(['parsed', 'parsed']);
-    const one = new TextEncoder().encode(JSON.stringify(whole.outcomes[0])).byteLength;
-    // ...then redelivered with room for one source's result, not two.
-    await consumeWith(one + 10);
-    expect(acks).toEqual(['ack', 'ack']);
-    const inbox = (await kv().get<InboxRecord>(m.key, 'json'))!;
-    expect(inbox.outcomes.map((o) => o.kind).sort()).toEqual(['deferred', 'parsed']);
-    const deferred = inbox.outcomes.find((o) => o.kind === 'deferred')!;
-    expect(deferred.entries).toEqual([]);
-    expect(deferred.state.dueSince).toBe(m.sentAt);
-    expect(deferred.state.etag).toBeNull(); // its old state: nothing was learned that is not kept
+  it('a message whose commit fails is retried by the queue, not acknowledged', async () => {
+    const failing = { idFromName: () => 'x', get: () => ({ commit: () => Promise.reject(new Error('writer unavailable')) }) };
+    const result = await consume(messages[0], LVARS, { CATALOG: failing });
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual([`m-${messages[0].items[0].source.id}`]);
+    expect(result.explicitAcks).toEqual([]);
   });
 
-  it('a cron run merges inboxes until it holds RETENTION_MAX_ENTRIES new entries; the rest wait a run', async () => {
-    for (const m of messages.slice(1)) await getQueueResultOk(m, LVARS);
-    await cronWith(new Date('2026-11-27T08:15:00Z'), LVARS);
-    let run = await lastRun();
-    // 60 from the first inbox (the other source was deferred), 120 from the second: the cap of 100 is reached.
-    expect(run.batchesMerged).toBe(2);
-    expect((await healthRecord())!.pendingBatches!.map((b) => b.key)).toContain(messages[2].key);
-    await cronWith(new Date('2026-11-27T08:30:00Z'), LVARS);
-    run = await lastRun();
-    expect(run.batchesMerged).toBeGreaterThanOrEqual(1);
-    expect((await healthRecord())!.pendingBatches!.map((b) => b.key)).not.toContain(messages[2].key);
+  it('every consumer commits everything it fetched, so the retried message loses nothing', async () => {
+    for (const m of messages) await getQueueResultOk(m, LVARS);
+    const counts = new Map<string, number>();
+    for (const e of await storedEntries()) if (e.sourceId.startsWith('l-')) counts.set(e.sourceId, (counts.get(e.sourceId) ?? 0) + 1);
+    for (const id of lids) expect(counts.get(id), id).toBe(60);
+    expect(await catalog().runs({ limit: 3, before: null })).toHaveLength(3);
   });
 });

@@ -6,8 +6,7 @@
  * off as wrangler.toml deploys it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, type CatalogRecord } from '../../src/store';
-import { cronWith, fixtureScope, jsonWith, kv, putSourcesWith } from '../support/runs';
+import { cronWith, fixtureScope, jsonWith, putSourcesWith, storedEntries } from '../support/runs';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const H = 3600_000;
@@ -37,7 +36,7 @@ describe('a source failing for days', () => {
     const h: any = await jsonWith('/healthz', {}, VARS);
     expect(h.summary).toBe('1 healthy, 0 failing, 1 paused');
     // Not deleted: still listed, still counted, its entries still served.
-    const cat = (await kv().get<CatalogRecord>(KEYS.catalog, 'json'))!;
+    const cat = { entries: await storedEntries() };
     expect(cat.entries.filter((e) => e.sourceId === 'dying')).toHaveLength(10);
     const feed: any = await jsonWith('/feed.json?source=dying', {}, VARS);
     expect(feed.items).toHaveLength(10);

@@ -17,9 +17,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import type { CatalogRecord, RunSummary } from '../../src/store';
-import { KEYS } from '../../src/store';
-import { at, cronWith, fixtureScope, jsonWith, kv, lastRun, PERIOD_MS, putSourcesWith } from '../support/runs';
+import type { RunSummary } from '../../src/model';
+import { at, cronWith, fixtureScope, jsonWith, lastRun, PERIOD_MS, putSourcesWith, storedEntries } from '../support/runs';
+import type { StoredEntry } from '../../src/model';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const VARS = {
@@ -82,8 +82,8 @@ const storedAfterPhase1 = new Map<string, Set<string>>();
 const runs: RunSummary[] = [];
 const FAULTY_RUNS = 5;
 
-async function catalog(): Promise<CatalogRecord> {
-  return (await kv().get<CatalogRecord>(KEYS.catalog, 'json'))!;
+async function catalog(): Promise<{ entries: StoredEntry[] }> {
+  return { entries: await storedEntries() };
 }
 
 async function admin(): Promise<Record<string, any>> {

@@ -2,16 +2,16 @@
  * Politeness, inside workerd with real local KV and real HTTP: conditional
  * requests, no parse and no write when nothing changed, and the publisher's
  * own pace (Cache-Control, Expires, <ttl>, <skipHours>, Retry-After). The
- * assertions are on what the code records (the run summary, the store's
- * counters, a counting wrapper around the KV binding) and on what the
- * publisher saw (the fixture server's log); none is on a timing.
+ * assertions are on what the code records (the run summary with the writer's
+ * SQL and KV counts, a snapshot of every KV key) and on what the publisher saw
+ * (the fixture server's log); none is on a timing.
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { refresh } from '../../src/refresh';
-import { Store } from '../../src/store';
-import { at, callWith, countingKv, cronWith, fixtureScope, jsonWith, kv, kvSnapshot, PERIOD_MS, putSourcesWith } from '../support/runs';
+import { catalogOf } from '../../src/store/object';
+import { at, callWith, cronWith, fixtureScope, jsonWith, kvSnapshot, PERIOD_MS, putSourcesWith } from '../support/runs';
 
 const T0 = new Date('2026-11-26T08:00:00Z');
 const UA = /^Marquee\/\S+ \(\+https:\/\/github\.com\/marquee-news\/marquee\)$/;
@@ -50,10 +50,9 @@ describe('conditional requests and zero-write runs', () => {
     for (const r of first) expect(r.ua).toMatch(UA);
   });
 
-  it('a second run with unchanged feeds sends only conditional requests, parses nothing and writes 0 KV keys', async () => {
-    const { kv: counted, counts } = countingKv(kv());
-    const store = new Store(counted);
-    const summary = await refresh({ store, fetch: (i, init) => fetch(i, init), config: cfg, clock: () => Date.now() }, at(T0, 1), { trigger: 'cron' });
+  it('a second run with unchanged feeds sends only conditional requests, parses nothing, writes 0 KV keys and no source state', async () => {
+    const before = await kvSnapshot();
+    const summary = await refresh({ catalog: catalogOf(env as never), fetch: (i, init) => fetch(i, init), config: cfg, clock: () => Date.now() }, at(T0, 1), { trigger: 'cron' });
     const n = Object.keys(VALIDATED).length;
     expect(summary.sourcesFetched).toBe(n);
     expect(summary.conditional).toBe(n);
@@ -61,11 +60,9 @@ describe('conditional requests and zero-write runs', () => {
     expect(summary.notModified + summary.unchangedBody).toBe(n);
     expect(summary.failed).toBe(0);
     expect(summary.kvWrites).toBe(0);
-    expect(store.stats.writes).toBe(0);
-    expect(counts.put).toBe(0);
-    expect(counts.delete).toBe(0);
-    // Reads: the source list and the health record, nothing else.
-    expect(counts.get).toBe(2);
+    expect(await kvSnapshot()).toEqual(before);
+    // Nothing but the run's own history row (counted as 2 rows: the insert and the trim).
+    expect(summary.sqlRowsWritten).toBe(2);
     const requests = await newRequests();
     expect(requests).toHaveLength(n);
     for (const r of requests) {
@@ -93,11 +90,12 @@ describe('conditional requests and zero-write runs', () => {
     expect((await putSourcesWith(list({ bare: '/gen/bare?noetag=1&nolm=1' }))).status).toBe(200);
     await cronWith(at(T0, 3)); // the new source is parsed and stored; that run writes
     await newRequests();
-    const { kv: counted, counts } = countingKv(kv());
-    const summary = await refresh({ store: new Store(counted), fetch: (i, init) => fetch(i, init), config: cfg, clock: () => Date.now() }, at(T0, 4), { trigger: 'cron' });
+    const before = await kvSnapshot();
+    const summary = await refresh({ catalog: catalogOf(env as never), fetch: (i, init) => fetch(i, init), config: cfg, clock: () => Date.now() }, at(T0, 4), { trigger: 'cron' });
     expect(summary.unchangedBody).toBeGreaterThanOrEqual(1);
     expect(summary.parsed).toBe(0);
-    expect(counts.put).toBe(0);
+    expect(summary.kvWrites).toBe(0);
+    expect(await kvSnapshot()).toEqual(before);
     const bare = (await newRequests()).find((r) => r.path.includes('/gen/bare'))!;
     expect(bare).toMatchObject({ inm: null, ims: null, status: 200 });
   });
@@ -108,7 +106,7 @@ describe('conditional requests and zero-write runs', () => {
     const run = (await jsonWith('/admin/sources', { admin: true })).last_run;
     expect(run.parsed).toBe(1);
     expect(run.newEntries).toBe(2);
-    expect(run.kvWrites).toBeGreaterThanOrEqual(4);
+    expect(run.kvWrites).toBe(1);
   });
 });
 

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resetMemo } from '../../src/app';
 import worker from '../../src/index';
 import { RENDER_VERSION } from '../../src/render/index';
-import { KEYS, type ViewsRecord } from '../../src/store';
+import { VIEWS_KEY, type ViewsRecord } from '../../src/store/views';
 import { responseSchemaErrors, schemaForResponse } from '../support/schemas';
 import { BASE, call, fixtureOrigin, json, putSources, resetFixtures, runCron, setDynamicFeed } from '../support/worker';
 import { fixtureSources } from '../support/fixture-sources';
@@ -153,7 +153,7 @@ describe('content', () => {
 
 describe('conditional GET', () => {
   it('uses a strong ETag derived from the stored version, and Last-Modified from the run', async () => {
-    const views = (await kv().get<ViewsRecord>(KEYS.views, 'json'))!;
+    const views = (await kv().get<ViewsRecord>(VIEWS_KEY, 'json'))!;
     expect(views.renderVersion).toBe(RENDER_VERSION);
     const etags = new Set<string>();
     for (const path of [...LIST_PATHS, '/feed.json?source=nyt']) {
@@ -210,12 +210,12 @@ describe('caching', () => {
   });
 
   it('serves the default views from the pre-rendered record, never rendering them per request', async () => {
-    const raw = (await kv().get(KEYS.views))!;
+    const raw = (await kv().get(VIEWS_KEY))!;
     const views = JSON.parse(raw) as ViewsRecord;
     expect(Object.keys(views.formats).sort()).toEqual(['atom', 'html', 'json', 'rss', 'stories']);
     // Mark the stored body: a request that rendered instead would not carry the mark.
     const marked = { ...views, formats: { ...views.formats, rss: views.formats.rss.replace('<generator>Marquee</generator>', '<generator>Marquee (pre-rendered)</generator>') } };
-    await kv().put(KEYS.views, JSON.stringify(marked));
+    await kv().put(VIEWS_KEY, JSON.stringify(marked));
     resetMemo();
     try {
       const res = await call('/feed.xml');
@@ -234,13 +234,13 @@ describe('caching', () => {
       expect(entryIds('/feed.xml', qBody)).toEqual(entryIds('/feed.xml', body));
 
       // A record written by another renderer version is not served.
-      await kv().put(KEYS.views, JSON.stringify({ ...marked, renderVersion: RENDER_VERSION - 1 }));
+      await kv().put(VIEWS_KEY, JSON.stringify({ ...marked, renderVersion: RENDER_VERSION - 1 }));
       resetMemo();
       const old = await call('/feed.xml');
       expect(old.headers.get('x-marquee-view')).not.toBe('default');
       expect(await old.text()).not.toContain('pre-rendered');
     } finally {
-      await kv().put(KEYS.views, raw);
+      await kv().put(VIEWS_KEY, raw);
       resetMemo();
     }
   });
@@ -448,7 +448,7 @@ describe('after a run that changed the catalog', () => {
     for (const path of ['/feed.json', '/feed.xml', '/feed.atom', '/feed.json?category=news']) {
       const etag = (await call(path)).headers.get('etag')!;
       resetMemo();
-      const views = (await kv().get<ViewsRecord>(KEYS.views, 'json'))!;
+      const views = (await kv().get<ViewsRecord>(VIEWS_KEY, 'json'))!;
       expect(etag).toContain(`.${views.rev}-`);
       const res = await call(path, { headers: { 'If-None-Match': etag.replace(`.${views.rev}-`, `.${views.rev - 1}-`) } });
       expect(res.status, path).toBe(200);
@@ -456,10 +456,10 @@ describe('after a run that changed the catalog', () => {
   });
 
   it('writes no views when a run changed nothing', async () => {
-    const before = await kv().get(KEYS.views);
+    const before = await kv().get(VIEWS_KEY);
     await setDynamicFeed('breaking.xml', rssWith([{ guid: 'b1', title: 'Breaking: a new item', date: '2026-11-26T08:10:00Z' }]));
     await runCron(new Date(T0.getTime() + 30 * 60_000));
-    expect(await kv().get(KEYS.views)).toBe(before);
+    expect(await kv().get(VIEWS_KEY)).toBe(before);
   });
 });
 

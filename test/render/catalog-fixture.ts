@@ -5,8 +5,10 @@
  * with several outlets and a merged copy, a source's language, and enough
  * filler entries to need a second page.
  */
-import { indexCatalog, type CatalogIndex } from '../../src/render/index';
-import type { SourceSnapshot, StoredEntry } from '../../src/store';
+import { compareEntries, storyOf } from '../../src/catalog';
+import type { SourceSnapshot, Story, StoredEntry } from '../../src/model';
+import type { ListQuery } from '../../src/query';
+import type { PageBundle } from '../../src/store/pages';
 
 export const SOURCES: Record<string, SourceSnapshot> = {
   variety: { id: 'variety', title: 'Variety', feed_url: 'https://variety.com/feed/', home_page_url: 'https://variety.com/', category: 'film' },
@@ -21,7 +23,7 @@ export function entry(over: Partial<StoredEntry> & Pick<StoredEntry, 'id' | 'sou
     guid: null, url: `https://example.com/${over.id.replace(/:/g, '-')}`, originalUrl: null, title: `Title of ${over.id}`,
     summaryText: `Summary of ${over.id}.`, image: null, authors: [], categories: [], language: null, published: T(100),
     updated: null, dateInferred: null, dateOriginal: null, firstSeen: T(100), contentHash: '0'.repeat(16), dupOf: null,
-    storyId: `st_${over.id.replace(/\W/g, '')}`, bodyKey: null,
+    storyId: `st_${over.id.replace(/\W/g, '')}`,
     ...over,
   };
 }
@@ -32,7 +34,7 @@ export const ENTRIES: StoredEntry[] = [
     originalUrl: 'https://variety.com/2026/film/oscars?x=1&y=2&utm_source=rss',
     title: 'Oscars & <Stuff>: "the" nominees', summaryText: 'Who made it & who did not.', image: 'https://i.example.com/oscars.jpg',
     authors: ['Jane Doe', 'Ann O\'Neil'], categories: ['Film', 'Awards & Prizes'], language: 'en-US', published: T(10), updated: T(5),
-    storyId: 'st_oscars', bodyKey: 'bodies:v1:2026-11-26T11:0',
+    storyId: 'st_oscars',
   }),
   entry({ id: 'deadline:0000000000000002', sourceId: 'deadline', title: 'The Oscar nominees are in', published: T(20), storyId: 'st_oscars' }),
   entry({
@@ -59,6 +61,41 @@ export const BODIES = new Map<string, [string, string]>([
 
 export const UPDATED_AT = '2026-11-26T12:00:00.000Z';
 
-export function fixtureIndex(rev = 7): CatalogIndex {
-  return indexCatalog({ rev, updatedAt: UPDATED_AT, entries: ENTRIES.map((e) => ({ ...e })), sources: SOURCES });
+/**
+ * What the catalog's page queries (store/db.ts, tested in workerd) return for this fixture, for
+ * the filters the render tests use (source, category, limit, cursor, dedupe), computed in memory.
+ */
+function matching(q: ListQuery): StoredEntry[] {
+  const hits = ENTRIES.filter((e) => (!q.sources.length || q.sources.includes(e.sourceId)) && (!q.category || SOURCES[e.sourceId]?.category === q.category));
+  const ids = new Set(hits.map((e) => e.id));
+  return hits.filter((e) => !q.dedupe || !e.dupOf || !ids.has(e.dupOf)).map((e) => ({ ...e })).sort(compareEntries);
+}
+
+function allStories(): Story[] {
+  const ids = [...new Set(ENTRIES.map((e) => e.storyId))];
+  return ids.map((id) => storyOf(id, ENTRIES.filter((e) => e.storyId === id && !e.dupOf))).filter((s): s is Story => !!s);
+}
+
+export function fixtureEntryBundle(q: ListQuery, rev = 7): PageBundle {
+  let list = matching(q);
+  if (q.cursor) list = list.filter((e) => Date.parse(e.published) < q.cursor!.t || (Date.parse(e.published) === q.cursor!.t && e.id < q.cursor!.id));
+  const page = list.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const storyIds = new Set(page.map((e) => e.storyId));
+  return {
+    rev, updatedAt: UPDATED_AT, sources: SOURCES, entries: page, stories: allStories().filter((s) => storyIds.has(s.id)),
+    members: ENTRIES.filter((e) => storyIds.has(e.storyId)), bodies: [...BODIES].filter(([id]) => page.some((e) => e.id === id)),
+    next: list.length > q.limit && last ? { t: Date.parse(last.published), id: last.id } : null,
+  };
+}
+
+export function fixtureStoryBundle(q: ListQuery, rev = 7): PageBundle {
+  const wanted = new Set(matching({ ...q, dedupe: false }).map((e) => e.storyId));
+  const list = allStories().filter((s) => wanted.has(s.id)).sort((a, b) => (a.updated < b.updated ? 1 : a.updated > b.updated ? -1 : a.id < b.id ? 1 : -1));
+  const after = q.cursor ? list.filter((s) => Date.parse(s.updated) < q.cursor!.t || (Date.parse(s.updated) === q.cursor!.t && s.id < q.cursor!.id)) : list;
+  const page = after.slice(0, q.limit);
+  const ids = new Set(page.map((s) => s.id));
+  const last = page[page.length - 1];
+  const next = after.length > q.limit && last ? { t: Date.parse(last.updated), id: last.id } : null;
+  return { rev, updatedAt: UPDATED_AT, sources: SOURCES, entries: [], stories: page, members: ENTRIES.filter((e) => ids.has(e.storyId)), bodies: [], next };
 }

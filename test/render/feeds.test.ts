@@ -6,11 +6,11 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseListQuery, selectEntries } from '../../src/query';
-import { renderEntryPage, type FeedFormat } from '../../src/render/index';
+import { parseListQuery } from '../../src/query';
+import { entryPageOf, indexBundle, renderEntryPage, type FeedFormat } from '../../src/render/index';
 import { renderOpml } from '../../src/render/opml';
 import { responseSchemaErrors } from '../support/schemas';
-import { BODIES, ENTRIES, SOURCES, fixtureIndex } from './catalog-fixture';
+import { BODIES, ENTRIES, SOURCES, fixtureEntryBundle } from './catalog-fixture';
 
 const BASE = 'https://marquee.example';
 const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -26,9 +26,10 @@ const parser = new XMLParser({
 });
 
 function render(fmt: FeedFormat, search: string, requestPath?: string): string {
-  const idx = fixtureIndex();
   const q = parseListQuery(new URLSearchParams(search));
-  const page = selectEntries(idx.entries, q, idx.sources);
+  const bundle = fixtureEntryBundle(q);
+  const idx = indexBundle(bundle);
+  const page = entryPageOf(bundle);
   const path = { json: '/feed.json', rss: '/feed.xml', atom: '/feed.atom' }[fmt];
   return renderEntryPage(fmt, idx, page, q, BODIES, { base: BASE, ttlMinutes: 15, requestPath: requestPath ?? `${path}${search ? `?${search}` : ''}` });
 }

@@ -5,22 +5,22 @@
  */
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { parseListQuery, selectStories } from '../../src/query';
-import { renderHomePage } from '../../src/render/index';
+import { parseListQuery } from '../../src/query';
+import { indexBundle, renderHomePage, storyPageOf } from '../../src/render/index';
 import { absoluteTime, hueClass } from '../../src/render/page';
-import { fixtureIndex } from './catalog-fixture';
+import { fixtureStoryBundle } from './catalog-fixture';
 
 const BASE = 'https://marquee.example';
 const { findAll, findOne, getAttributeValue, textContent } = DomUtils;
 type Element = Parameters<Parameters<typeof findAll>[0]>[0];
 
 function page(search = '') {
-  const idx = fixtureIndex();
   const q = parseListQuery(new URLSearchParams(search));
-  const html = renderHomePage(idx, selectStories(idx.entries, idx.stories, q, idx.sources), q, { base: BASE, ttlMinutes: 15 });
+  const bundle = fixtureStoryBundle(q);
+  const html = renderHomePage(indexBundle(bundle), storyPageOf(bundle), q, { base: BASE, ttlMinutes: 15 });
   const doc = parseDocument(html);
   const all = (pred: (e: Element) => boolean) => findAll(pred, doc.children);
-  return { html, doc, all, stories: selectStories(idx.entries, idx.stories, q, idx.sources).stories };
+  return { html, doc, all, stories: bundle.stories };
 }
 
 describe('the HTML page', () => {

@@ -10,14 +10,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RENDER_VERSION, renderDefaultViewSet } from '../../src/render/index';
+import { DEFAULT_QUERY, RENDER_VERSION, renderDefaultViewSet } from '../../src/render/index';
 import { renderOpml } from '../../src/render/opml';
-import { BODIES, SOURCES, fixtureIndex } from './catalog-fixture';
+import { SOURCES, fixtureEntryBundle, fixtureStoryBundle } from './catalog-fixture';
 
 const FILE = join(__dirname, 'render-version.json');
 
 function fingerprint(): string {
-  const views = renderDefaultViewSet(fixtureIndex(), BODIES, { base: 'https://marquee.invalid', ttlMinutes: 15 });
+  const views = renderDefaultViewSet(fixtureEntryBundle(DEFAULT_QUERY), fixtureStoryBundle(DEFAULT_QUERY), { base: 'https://marquee.invalid', ttlMinutes: 15 });
   const opml = renderOpml(Object.values(SOURCES).map((s) => ({ id: s.id, url: s.feed_url, title: s.title, home_page_url: s.home_page_url, category: s.category })), 'https://marquee.invalid', '2026-11-26T12:00:00.000Z');
   const h = createHash('sha256');
   for (const [fmt, body] of Object.entries(views).sort()) h.update(`${fmt}\n${body}\n`);

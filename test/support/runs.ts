@@ -4,11 +4,13 @@
  * budgets), talk to a scope of the fixture server of one's own, and read what
  * a run recorded.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { resetMemo } from '../../src/app';
 import worker from '../../src/index';
-import { KEYS, type HealthRecord, type RunSummary } from '../../src/store';
+import type { RunSummary, SourceState, StoredEntry } from '../../src/model';
+import type { CatalogDb } from '../../src/store/db';
+import { catalogOf, type Catalog } from '../../src/store/object';
 import type { LoggedRequest } from './fixture-server';
 import { ADMIN_TOKEN, BASE, fixtureOrigin } from './worker';
 
@@ -51,14 +53,28 @@ export async function putSourcesWith(sources: unknown[], vars: Bindings = {}): P
   return callWith('/admin/sources', { method: 'PUT', admin: true, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sources) }, vars);
 }
 
-export async function healthRecord(): Promise<HealthRecord | null> {
-  return kv().get<HealthRecord>(KEYS.health, 'json');
-}
+export const catalog = () => catalogOf(env as never);
 
 export async function lastRun(): Promise<RunSummary> {
-  const h = await healthRecord();
-  if (!h?.lastRun) throw new Error('no run recorded yet');
-  return h.lastRun;
+  const [run] = await catalog().runs({ limit: 1, before: null });
+  if (!run) throw new Error('no run recorded yet');
+  return run.summary;
+}
+
+/** Read the catalog object's database directly (its private repository), for assertions. */
+export async function inCatalog<T>(fn: (db: CatalogDb) => T): Promise<T> {
+  const ns = (env as unknown as { CATALOG: DurableObjectNamespace<Catalog> }).CATALOG;
+  return runInDurableObject(ns.get(ns.idFromName('main')), (instance) => fn((instance as unknown as { db: CatalogDb }).db));
+}
+
+/** Every stored entry, copies included, oldest first. */
+export function storedEntries(): Promise<StoredEntry[]> {
+  return inCatalog((db) => db.allEntries());
+}
+
+/** A source's saved polling state. */
+export function savedState(id: string): Promise<SourceState | null> {
+  return inCatalog((db) => db.state(id));
 }
 
 /** Every key and value in the namespace, to prove a run wrote nothing. */

@@ -1,0 +1,100 @@
+/**
+ * The SQLite schema of the catalog object (see object.ts), and its
+ * migrations. Each migration is applied once, in order, inside the object's
+ * constructor before any request is served; `meta.schema_version` records how
+ * far a database has come. Add a migration; never edit one that shipped.
+ *
+ * Tables:
+ *   meta        key/value: schema version, catalog revision, what was published to KV
+ *   sources     the configured source list, each with its polling state (JSON) and entry count
+ *   entries     one row per retained entry: the columns queries filter and sort on, the rest of
+ *               the record as JSON (`doc`), and its sanitized HTML
+ *   entries_fts FTS5 index over title and summary, kept in step by triggers (`q=`)
+ *   tombstones  (source, item) pairs retention removed, so a feed that still lists them does not
+ *               bring them back as new
+ *   stories     one row per story: its members (primaries, newest first), outlets, times, lead
+ *   blobs       opaque state owned by dedupe/grouping modules
+ *   runs        the last run summaries, newest last (GET /admin/runs)
+ *
+ * Every bound on a value lives in the module that writes it; SQLite's own limits that matter
+ * here (Durable Objects: 2 MB per row, 100 bound parameters per statement) are respected by the
+ * ingest caps (normalize) and by chunking IN lists (db.ts).
+ */
+
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    pos INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    title TEXT,
+    home_page_url TEXT,
+    category TEXT,
+    state TEXT,
+    state_saved_at TEXT,
+    entry_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE entries (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source_id TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    published TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    dup_of TEXT,
+    url_key TEXT,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary_text TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    summary_html TEXT NOT NULL DEFAULT '',
+    content_html TEXT NOT NULL DEFAULT ''
+  );
+  CREATE UNIQUE INDEX entries_item ON entries(source_id, item_key);
+  CREATE INDEX entries_published ON entries(published, id);
+  CREATE INDEX entries_source_published ON entries(source_id, published, id);
+  CREATE INDEX entries_story ON entries(story_id, published);
+  CREATE INDEX entries_first_seen ON entries(first_seen);
+  CREATE INDEX entries_source_first_seen ON entries(source_id, first_seen);
+  CREATE INDEX entries_dup_of ON entries(dup_of) WHERE dup_of IS NOT NULL;
+  CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary_text, content='entries', content_rowid='n', tokenize='unicode61 remove_diacritics 2');
+  CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entries_fts(rowid, title, summary_text) VALUES (new.n, new.title, new.summary_text);
+  END;
+  CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts(entries_fts, rowid, title, summary_text) VALUES ('delete', old.n, old.title, old.summary_text);
+  END;
+  CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, summary_text ON entries BEGIN
+    INSERT INTO entries_fts(entries_fts, rowid, title, summary_text) VALUES ('delete', old.n, old.title, old.summary_text);
+    INSERT INTO entries_fts(rowid, title, summary_text) VALUES (new.n, new.title, new.summary_text);
+  END;
+  CREATE TABLE tombstones (source_id TEXT NOT NULL, item_key TEXT NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (source_id, item_key));
+  CREATE INDEX tombstones_deleted_at ON tombstones(deleted_at);
+  CREATE TABLE stories (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    source_ids TEXT NOT NULL,
+    entry_ids TEXT NOT NULL,
+    lead_id TEXT NOT NULL,
+    first TEXT NOT NULL,
+    updated TEXT NOT NULL
+  );
+  CREATE INDEX stories_updated ON stories(updated, id);
+  CREATE TABLE blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE runs (n INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, summary TEXT NOT NULL);
+  `,
+];
+
+/** Bring a database up to the latest schema (`meta` itself comes first). Returns the version it is at. */
+export function migrate(sql: SqlStorage): number {
+  sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  let version = row ? Number(row.value) : 0;
+  for (; version < MIGRATIONS.length; version++) {
+    sql.exec(MIGRATIONS[version]);
+    sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", String(version + 1));
+  }
+  return version;
+}
