@@ -49,6 +49,12 @@ export function sourcesFromJson(body: unknown, allowPrivate: boolean): Source[] 
     const problems = result.errors
       .filter((e) => e.keyword !== 'properties' && e.keyword !== 'items' && e.keyword !== '$ref')
       .map((e) => `${e.instanceLocation || '/'}: ${e.error}`);
+    // Every problem at once: the URL policy (credentials, private hosts) too, for entries whose URL is a string.
+    const urls = Array.isArray(body) ? body.map((s) => (typeof s?.url === 'string' ? s.url : null)) : [];
+    urls.forEach((u, i) => {
+      const v = u ? urlPolicyViolation(u.trim(), allowPrivate) : null;
+      if (v) problems.push(`/${i}/url: ${v}`);
+    });
     throw new SourceListError(problems.length ? problems : ['does not match schemas/sources.schema.json']);
   }
   return finish(

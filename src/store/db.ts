@@ -119,7 +119,7 @@ export class CatalogDb {
 
   /** Move a source's row (state, counts) and its entries to a new id: a rename that keeps its URL. */
   renameSource(from: string, to: string): void {
-    this.sql.run('UPDATE sources SET id = ? WHERE id = ?', to, from);
+    this.sql.run("UPDATE sources SET id = ?, state = json_set(state, '$.id', ?) WHERE id = ?", to, to, from);
     this.sql.run('UPDATE entries SET source_id = ? WHERE source_id = ?', to, from);
     this.sql.run('UPDATE OR REPLACE tombstones SET source_id = ? WHERE source_id = ?', to, from);
   }

@@ -10,7 +10,8 @@
  *   GET  /gen/<name>          a generated RSS feed (see `generatedFeed`): a window of `items`
  *                             (default 10) items that `POST /__gen/<name>?bump=K` slides by K;
  *                             options: ttl, skip (skipHours), maxAge, expires (seconds from
- *                             now), noetag, nolm, lmchange (Last-Modified new on every response)
+ *                             now), noetag, nolm, lmchange (Last-Modified new on every response),
+ *                             delay (milliseconds before answering, so runs overlap)
  *   GET  /moved/<name>        the same feed as /gen/<name> (a redirect target)
  *   GET  /fault/<kind>/<name> /gen/<name> while faults are off; misbehaves as <kind> while on
  *                             (`POST /__faults?on=1`): 500, 503 (Retry-After ?ra=, default
@@ -173,7 +174,9 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
     return { body: unicode ? utf16le(text) : Buffer.from(text), newest: GENERATED_EPOCH + (offset + items - 1) * 600_000 };
   };
 
-  const serveGenerated = (req: IncomingMessage, res: ServerResponse, scope: Scope, name: string, url: URL, unicode = false) => {
+  const serveGenerated = async (req: IncomingMessage, res: ServerResponse, scope: Scope, name: string, url: URL, unicode = false) => {
+    const delay = Number(url.searchParams.get('delay') ?? 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const { body, newest } = genBody(scope, name, url, unicode);
     const q = url.searchParams;
     const headers: Record<string, string> = {};

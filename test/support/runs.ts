@@ -118,6 +118,10 @@ export function fixtureScope(name: string) {
     async faults(on: boolean) {
       await control(`/faults?on=${on ? 1 : 0}`, { method: 'POST' });
     },
+    /** Set the body of this scope's /dyn/<name>. */
+    async feed(name: string, body: string) {
+      await control(`/feed/${name}`, { method: 'PUT', body, headers: { 'Content-Type': 'application/rss+xml' } });
+    },
     async bump(feed: string, by = 1) {
       await control(`/gen/${feed}?bump=${by}`, { method: 'POST' });
     },
