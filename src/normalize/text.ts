@@ -2,12 +2,61 @@
  * Plain text from markup: titles and summaries arrive as HTML fragments
  * (adapt.ts escapes the plain-text ones), so turning them into text is one
  * rule everywhere: drop tags, decode entities exactly once, collapse
- * whitespace. tokenize.ts does the tokenizing, so `a < b` and `x <3` stay text.
+ * whitespace, and keep block boundaries apart (`endBlock`). tokenize.ts
+ * does the tokenizing, so `a < b` and `x <3` stay text.
  */
+import { decodeHTMLStrict } from 'entities';
 import { tokenizeHtml } from './tokenize';
 
 const SKIP_TEXT_IN = new Set(['script', 'style', 'noscript', 'template', 'head', 'title', 'svg', 'math']);
-const BLOCK = new Set(['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd', 'table', 'section', 'article']);
+
+/**
+ * Block-level elements (HTML §4, "flow content" that starts a new line): where one ends and the
+ * next text begins, the text gets a sentence break. Table cells only get a space.
+ */
+export const BLOCK_ELEMENTS = new Set([
+  'p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd',
+  'table', 'caption', 'section', 'article', 'header', 'footer', 'aside', 'address', 'details', 'summary', 'ul', 'ol', 'dl',
+]);
+export const CELL_ELEMENTS = new Set(['td', 'th']);
+
+/** A pending boundary: 0 none, 1 a space (table cells), 2 a sentence break (blocks). */
+export type Boundary = 0 | 1 | 2;
+
+export const boundaryOf = (tag: string): Boundary => (BLOCK_ELEMENTS.has(tag) ? 2 : CELL_ELEMENTS.has(tag) ? 1 : 0);
+
+/** Text that ends a sentence already, once closing quotes and brackets are set aside. */
+const ENDS_SENTENCE = /[.!?…:;,。．！？；：、]["'”’»)\]]*\s*$/u;
+/** Text that ends in a letter or digit, once closing quotes and brackets are set aside. */
+const ENDS_WORD = /[\p{L}\p{N}]["'”’»)\]]*\s*$/u;
+/** The last letter of a text, and the scripts that end sentences with a full stop. */
+const LAST_LETTER = /\p{L}(?=[^\p{L}]*$)/u;
+const FULL_STOP_SCRIPT = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}]/u;
+
+/**
+ * The text so far, ended for a block boundary: with ". " when it ends in a word (or number) of a
+ * script written with full stops, judged by its last letter ("…speech at UN" then "‘Barbarians’…"
+ * read as two sentences), else with a space (after punctuation, in Chinese or Japanese text).
+ * Nothing is added at the very start.
+ */
+export function endBlock(before: string, boundary: Boundary): string {
+  if (!boundary || !/\S/.test(before)) return before;
+  const letter = LAST_LETTER.exec(before.slice(-80))?.[0];
+  if (boundary === 1 || ENDS_SENTENCE.test(before) || !ENDS_WORD.test(before) || !letter || !FULL_STOP_SCRIPT.test(letter)) return `${before} `;
+  return `${before.trimEnd()}. `;
+}
+
+/** Character references still in text after its own layer decoded it: a feed that escaped twice. */
+const LEFTOVER_REF = /&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});/i;
+
+/**
+ * Plain text (a title, a name) that still holds character references after its layer decoded it
+ * (`&amp;#8216;` arrives as `&#8216;`) was escaped twice by its publisher: decode it once more.
+ * DIFF: a title that means the literal text "&amp;" is read as "&"; feeds do not write that.
+ */
+export function decodeLeftoverRefs(s: string): string {
+  return LEFTOVER_REF.test(s) ? decodeHTMLStrict(s) : s;
+}
 
 /**
  * Runs of whitespace (JS \s covers U+00A0, U+FEFF and the Unicode spaces; U+200B is added)
@@ -49,26 +98,36 @@ export function repairMojibake(s: string): string {
   });
 }
 
-/** Text content of an HTML fragment, whitespace collapsed; block boundaries become spaces. */
+/** Text content of an HTML fragment, whitespace collapsed; block boundaries are kept apart (`endBlock`). */
 export function htmlToText(html: string | null | undefined, maxChars = Infinity): string {
   if (!html) return '';
   // Fast path: nothing to parse.
   if (!/[<&]/.test(html)) return truncate(collapseWhitespace(repairMojibake(html)), maxChars);
   let out = '';
   let skip = 0;
+  let pending: Boundary = 0;
+  const boundary = (name: string) => {
+    const b = boundaryOf(name);
+    if (b > pending) pending = b;
+  };
   tokenizeHtml(html, {
     text(t) {
-      if (!skip) out += t;
+      if (skip) return true;
+      if (pending && /\S/.test(t)) {
+        out = endBlock(out, pending);
+        pending = 0;
+      }
+      out += t;
       return out.length <= maxChars * 2;
     },
     startTag(name, _attrs, selfClosing) {
       if (SKIP_TEXT_IN.has(name)) {
         if (!(selfClosing && (name === 'svg' || name === 'math'))) skip++;
-      } else if (BLOCK.has(name)) out += ' ';
+      } else boundary(name);
     },
     endTag(name) {
       if (SKIP_TEXT_IN.has(name)) skip = Math.max(0, skip - 1);
-      else if (BLOCK.has(name)) out += ' ';
+      else boundary(name);
     },
   });
   return truncate(collapseWhitespace(repairMojibake(out)), maxChars);
