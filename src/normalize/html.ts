@@ -23,7 +23,7 @@
  * tested in Node) and it was slower on our content (measured in workerd:
  * test/integration/sanitizer-choice.test.ts, numbers in the README).
  */
-import { boundaryOf, collapseWhitespace, endBlock, repairMojibake, truncate, type Boundary } from './text';
+import { boundaryOf, collapseWhitespace, PlainText, repairMojibake, truncate, type Boundary } from './text';
 import { tokenizeHtml, type TokenHandler } from './tokenize';
 import { resolveUrl } from './url';
 
@@ -190,7 +190,7 @@ interface TagRule {
   allowed: boolean;
   drop: boolean;
   isVoid: boolean;
-  /** What the tag's start or end does to the plain text (text.ts `endBlock`). */
+  /** What the tag's start or end does to the plain text (text.ts `PlainText`). */
   boundary: Boundary;
   closes: string[] | null;
   attrs: Set<string> | null;
@@ -215,15 +215,13 @@ interface Run {
   maxText: number;
   maxPlain: number;
   html: string;
-  plain: string;
+  plain: PlainText;
   images: SanitizedImage[];
   open: string[];
   dropDepth: number;
   dropTag: string;
   textLen: number;
   truncated: boolean;
-  /** A block boundary seen since the last text, applied to the plain text when text follows. */
-  pending: Boundary;
   /** Attributes of the tag being handled (valid during the handler call only). */
   attrs: Array<[string, string]>;
 }
@@ -231,16 +229,11 @@ interface Run {
 let run: Run;
 
 function pushPlain(s: string): void {
-  if (run.plain.length > run.maxPlain) return;
-  if (run.pending && /\S/.test(s)) {
-    run.plain = endBlock(run.plain, run.pending);
-    run.pending = 0;
-  }
-  run.plain += s;
+  if (run.plain.length <= run.maxPlain) run.plain.add(s);
 }
 
 function boundary(rule: TagRule): void {
-  if (rule.boundary > run.pending) run.pending = rule.boundary;
+  if (rule.boundary) run.plain.boundary(rule.boundary);
 }
 
 /** Returns false when the rest of the input cannot change the result. */
@@ -321,14 +314,15 @@ function startTag(name: string, selfClosing: boolean): void {
     if (name === run.dropTag && !selfClosing && !VOID.has(name)) run.dropDepth++;
     return;
   }
-  let rule = ruleFor(name);
-  boundary(rule);
   if (run.truncated) {
-    // Past the cut nothing is written, but the article's picture may still be there.
+    // Past the cut nothing is written, but the plain text goes on and the article's picture may still come.
+    run.plain.boundary(boundaryOf(name));
     const img = name === 'img' ? imageOfTag() : null;
     if (img) run.images.push(img.image);
     return;
   }
+  let rule = ruleFor(name);
+  boundary(rule);
   let tag = name;
   if (tag === 'iframe') {
     const src = attrOf('src');
@@ -445,7 +439,7 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
   const outer = run;
   run = {
     base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
-    html: '', plain: '', images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, pending: 0, attrs: [],
+    html: '', plain: new PlainText(), images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
   };
   try {
     tokenizeHtml(input, handler);
@@ -453,7 +447,7 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
     // Mojibake is repaired once on the result (it never spans markup), not per text chunk.
     return {
       html: repairMojibake(run.html.trim()),
-      text: truncate(collapseWhitespace(repairMojibake(run.plain)), run.maxPlain),
+      text: truncate(collapseWhitespace(repairMojibake(run.plain.text)), run.maxPlain),
       images: run.images,
       truncated: run.truncated,
     };

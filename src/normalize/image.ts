@@ -47,8 +47,15 @@ export const CHROME_MIN_ITEMS = 3;
 /** Inline images (content and summary) that recur in CHROME_MIN_ITEMS or more items of a document. */
 export function chromeImages(perItem: SanitizedImage[][]): Set<string> {
   const count = new Map<string, number>();
+  const inItem = new Set<string>();
   for (const images of perItem) {
-    for (const url of new Set(images.map((i) => i.url))) count.set(url, (count.get(url) ?? 0) + 1);
+    if (!images.length) continue;
+    inItem.clear();
+    for (const { url } of images) {
+      if (inItem.has(url)) continue; // once per item
+      inItem.add(url);
+      count.set(url, (count.get(url) ?? 0) + 1);
+    }
   }
   return new Set([...count].filter(([, n]) => n >= CHROME_MIN_ITEMS).map(([u]) => u));
 }

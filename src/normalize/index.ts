@@ -274,16 +274,19 @@ function withoutChrome(drafts: ItemDraft[]): void {
  * posts are `page#a080605` on a day's page). Elsewhere a fragment only points into the article.
  */
 function keepDistinguishingFragments(drafts: ItemDraft[]): void {
+  const withFragment = drafts.filter((d) => d.url && d.originalUrl?.includes('#'));
+  if (!withFragment.length) return;
+  const pages = new Set(withFragment.map((d) => d.url));
   const fragmentsOf = new Map<string, Set<string>>();
   for (const d of drafts) {
-    if (!d.url || !d.originalUrl) continue;
+    if (!d.url || !d.originalUrl || !pages.has(d.url)) continue;
     const hash = d.originalUrl.indexOf('#');
     const set = fragmentsOf.get(d.url) ?? new Set<string>();
     set.add(hash < 0 ? '' : d.originalUrl.slice(hash));
     fragmentsOf.set(d.url, set);
   }
-  for (const d of drafts) {
-    if (!d.url || !d.originalUrl?.includes('#') || (fragmentsOf.get(d.url)?.size ?? 0) < 2) continue;
+  for (const d of withFragment) {
+    if ((fragmentsOf.get(d.url!)?.size ?? 0) < 2) continue;
     d.url = canonicalUrl(d.originalUrl, true) ?? d.url;
   }
 }

@@ -2,7 +2,7 @@
  * Plain text from markup: titles and summaries arrive as HTML fragments
  * (adapt.ts escapes the plain-text ones), so turning them into text is one
  * rule everywhere: drop tags, decode entities exactly once, collapse
- * whitespace, and keep block boundaries apart (`endBlock`). tokenize.ts
+ * whitespace, and keep block boundaries apart (`PlainText`). tokenize.ts
  * does the tokenizing, so `a < b` and `x <3` stay text.
  */
 import { decodeHTMLStrict } from 'entities';
@@ -25,25 +25,77 @@ export type Boundary = 0 | 1 | 2;
 
 export const boundaryOf = (tag: string): Boundary => (BLOCK_ELEMENTS.has(tag) ? 2 : CELL_ELEMENTS.has(tag) ? 1 : 0);
 
-/** Text that ends a sentence already, once closing quotes and brackets are set aside. */
-const ENDS_SENTENCE = /[.!?…:;,。．！？；：、]["'”’»)\]]*\s*$/u;
-/** Text that ends in a letter or digit, once closing quotes and brackets are set aside. */
-const ENDS_WORD = /[\p{L}\p{N}]["'”’»)\]]*\s*$/u;
-/** The last letter of a text, and the scripts that end sentences with a full stop. */
-const LAST_LETTER = /\p{L}(?=[^\p{L}]*$)/u;
+/** Closing quotes and brackets, set aside when looking at how a text ends. */
+const CLOSERS = new Set(['"', "'", '”', '’', '»', ')', ']']);
+/** Punctuation that ends a sentence or a phrase already. */
+const ENDS_PHRASE = new Set([...'.!?…:;,。．！？；：、']);
+const LETTER = /\p{L}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Scripts that end sentences with a full stop. */
 const FULL_STOP_SCRIPT = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}]/u;
 
 /**
- * The text so far, ended for a block boundary: with ". " when it ends in a word (or number) of a
- * script written with full stops, judged by its last letter ("…speech at UN" then "‘Barbarians’…"
- * read as two sentences), else with a space (after punctuation, in Chinese or Japanese text).
- * Nothing is added at the very start.
+ * Whether a text (its tail, no trailing whitespace) ends in a word or number of a script written
+ * with full stops, judged by its last letter. Read backwards, one character at a time.
  */
-export function endBlock(before: string, boundary: Boundary): string {
-  if (!boundary || !/\S/.test(before)) return before;
-  const letter = LAST_LETTER.exec(before.slice(-80))?.[0];
-  if (boundary === 1 || ENDS_SENTENCE.test(before) || !ENDS_WORD.test(before) || !letter || !FULL_STOP_SCRIPT.test(letter)) return `${before} `;
-  return `${before.trimEnd()}. `;
+function endsInFullStopWord(tail: string): boolean {
+  let i = tail.length - 1;
+  while (i >= 0 && CLOSERS.has(tail[i])) i--;
+  if (i < 0 || ENDS_PHRASE.has(tail[i])) return false;
+  let sawWordChar = false;
+  for (; i >= 0; i--) {
+    // A letter outside the BMP is a surrogate pair: test the whole code point.
+    const low = tail.charCodeAt(i);
+    const ch = low >= 0xdc00 && low <= 0xdfff && i > 0 ? tail.slice(--i, i + 2) : tail[i];
+    if (LETTER.test(ch)) return FULL_STOP_SCRIPT.test(ch);
+    if (!sawWordChar && !LETTER_OR_DIGIT.test(ch)) return false;
+    sawWordChar = true;
+  }
+  return false;
+}
+
+/**
+ * Plain text built from text chunks and block boundaries. Where a block ends and more text
+ * follows, it gets ". " when the text so far ends in a word (or number) of a script written with
+ * full stops, judged by its last letter ("…speech at UN" then "‘Barbarians’…" read as two
+ * sentences), and a space otherwise (after punctuation, in Chinese or Japanese text, between
+ * table cells). Trailing whitespace is held back and the last characters are kept aside, so the
+ * text built so far is never read again: building it is linear in its length.
+ */
+export class PlainText {
+  text = '';
+  /** Whitespace that ended the last chunk, written only if more text follows without a boundary. */
+  private space = '';
+  private pending: Boundary = 0;
+  /** The last characters of the text, without trailing whitespace: all a boundary looks at. */
+  private tail = '';
+
+  get length(): number {
+    return this.text.length + this.space.length;
+  }
+
+  boundary(b: Boundary): void {
+    if (b > this.pending) this.pending = b;
+  }
+
+  add(chunk: string): void {
+    const last = chunk.charCodeAt(chunk.length - 1);
+    const body = last > 32 && last !== 0xa0 && last < 0x2000 ? chunk : chunk.trimEnd();
+    if (!body) {
+      if (this.text) this.space += chunk;
+      return;
+    }
+    if (this.pending && this.text) this.text += this.pending === 2 && this.needsStop() ? '. ' : ' ';
+    else this.text += this.space;
+    this.pending = 0;
+    this.space = chunk.slice(body.length);
+    this.text += body;
+    this.tail = body.length >= 40 ? body : (this.tail + body).slice(-80);
+  }
+
+  private needsStop(): boolean {
+    return endsInFullStopWord(this.tail);
+  }
 }
 
 /** Character references still in text after its own layer decoded it: a feed that escaped twice. */
@@ -98,39 +150,30 @@ export function repairMojibake(s: string): string {
   });
 }
 
-/** Text content of an HTML fragment, whitespace collapsed; block boundaries are kept apart (`endBlock`). */
+/** Text content of an HTML fragment, whitespace collapsed; block boundaries are kept apart (`PlainText`). */
 export function htmlToText(html: string | null | undefined, maxChars = Infinity): string {
   if (!html) return '';
   // Fast path: nothing to parse.
   if (!/[<&]/.test(html)) return truncate(collapseWhitespace(repairMojibake(html)), maxChars);
-  let out = '';
+  const out = new PlainText();
   let skip = 0;
-  let pending: Boundary = 0;
-  const boundary = (name: string) => {
-    const b = boundaryOf(name);
-    if (b > pending) pending = b;
-  };
   tokenizeHtml(html, {
     text(t) {
       if (skip) return true;
-      if (pending && /\S/.test(t)) {
-        out = endBlock(out, pending);
-        pending = 0;
-      }
-      out += t;
+      out.add(t);
       return out.length <= maxChars * 2;
     },
     startTag(name, _attrs, selfClosing) {
       if (SKIP_TEXT_IN.has(name)) {
         if (!(selfClosing && (name === 'svg' || name === 'math'))) skip++;
-      } else boundary(name);
+      } else out.boundary(boundaryOf(name));
     },
     endTag(name) {
       if (SKIP_TEXT_IN.has(name)) skip = Math.max(0, skip - 1);
-      else boundary(name);
+      else out.boundary(boundaryOf(name));
     },
   });
-  return truncate(collapseWhitespace(repairMojibake(out)), maxChars);
+  return truncate(collapseWhitespace(repairMojibake(out.text)), maxChars);
 }
 
 /** Cut at a word boundary and add an ellipsis when longer than `max`. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sanitizeHtml } from '../../src/normalize/html';
-import { decodeLeftoverRefs, endBlock, htmlToText } from '../../src/normalize/text';
+import { decodeLeftoverRefs, htmlToText, PlainText } from '../../src/normalize/text';
 
 describe('block boundaries', () => {
   const guardian = '<ul><li><a href="https://g.example/1">Zelenskiy to give speech at UN</a></li><li><a href="https://g.example/2">‘Barbarians’: Russian troops leave grisly mark</a></li></ul>';
@@ -22,10 +22,22 @@ describe('block boundaries', () => {
     expect(htmlToText('<p>流通纪念币</p><p>最新</p>')).toBe('流通纪念币 最新');
   });
 
-  it('add nothing inline or at the start', () => {
+  it('add nothing inline or at the start, and put the full stop right after the word', () => {
     expect(htmlToText('<p><b>Bold</b> and <i>italic</i></p>')).toBe('Bold and italic');
-    expect(endBlock('', 2)).toBe('');
-    expect(endBlock('UN  ', 2)).toBe('UN. ');
+    const t = new PlainText();
+    t.boundary(2);
+    t.add('  ');
+    t.add('UN  ');
+    t.boundary(2);
+    t.add(' \n ');
+    t.add('Next');
+    expect(t.text).toBe('UN. Next');
+    // The script of the last letter decides, digits after it included.
+    const zh = new PlainText();
+    zh.add('币★ 12506930');
+    zh.boundary(2);
+    zh.add('其中');
+    expect(zh.text).toBe('币★ 12506930 其中');
   });
 });
 
