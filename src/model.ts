@@ -83,6 +83,8 @@ export interface ParsedEnclosure {
   url: string;
   type: string | null;
   length: number | null;
+  /** Playing time the document states for this file (JSON Feed duration_in_seconds). */
+  durationSeconds?: number | null;
 }
 
 export interface ParsedImage {
@@ -118,6 +120,8 @@ export interface ParsedItem {
   contentBase?: string | null;
   summaryBase?: string | null;
   language: string | null;
+  /** itunes:duration as written ("1:17:07", "4627"), for the item's audio or video enclosure. */
+  duration?: string | null;
 }
 
 export interface ParsedFeed {
@@ -134,6 +138,18 @@ export interface ParsedFeed {
   skipHours: number[];
   skipDays: string[];
   items: ParsedItem[];
+}
+
+/** A file an entry carries (RSS <enclosure>, Atom link rel="enclosure", JSON Feed attachment). */
+export interface Enclosure {
+  /** Absolute http(s) URL. */
+  url: string;
+  /** MIME type as the feed gave it, or null. */
+  type: string | null;
+  /** Size in bytes, or null when the feed gives none (or 0, its "unknown"). */
+  length: number | null;
+  /** Playing time in whole seconds (itunes:duration, duration_in_seconds), or null. */
+  durationSeconds: number | null;
 }
 
 /** A normalized article. This is the stored record (see schemas/entry.schema.json). */
@@ -153,6 +169,11 @@ export interface Entry {
   summaryHtml?: string;
   contentHtml?: string;
   image: string | null;
+  /**
+   * Files the item carries (podcast audio, video, documents; images too), as the feed states
+   * them. Absent on entries stored before enclosures were kept; read that as [].
+   */
+  enclosures?: Enclosure[];
   authors: string[];
   categories: string[];
   language: string | null;

@@ -23,7 +23,7 @@
  * tested in Node) and it was slower on our content (measured in workerd:
  * test/integration/sanitizer-choice.test.ts, numbers in the README).
  */
-import { collapseWhitespace, repairMojibake, truncate } from './text';
+import { boundaryOf, collapseWhitespace, PlainText, repairMojibake, truncate, type Boundary } from './text';
 import { tokenizeHtml, type TokenHandler } from './tokenize';
 import { resolveUrl } from './url';
 
@@ -170,6 +170,12 @@ function dim(v: string | undefined): number | null {
   return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
+/** A size in CSS pixels ("460", "460px"); null for a percentage or anything else that is no pixel count. */
+function pixels(v: string | undefined): number | null {
+  const m = v === undefined ? null : /^\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*$/i.exec(v);
+  return m ? Number(m[1]) : null;
+}
+
 function iframeAllowed(url: string): boolean {
   try {
     const host = new URL(url).hostname.toLowerCase();
@@ -179,14 +185,13 @@ function iframeAllowed(url: string): boolean {
   }
 }
 
-const BLOCK_TEXT = new Set(['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd', 'table', 'section', 'article', 'header', 'footer', 'aside', 'address', 'details', 'summary', 'td', 'th']);
-
 /** Everything the sanitizer needs to know about a tag name, in one lookup. */
 interface TagRule {
   allowed: boolean;
   drop: boolean;
   isVoid: boolean;
-  block: boolean;
+  /** What the tag's start or end does to the plain text (text.ts `PlainText`). */
+  boundary: Boundary;
   closes: string[] | null;
   attrs: Set<string> | null;
 }
@@ -195,11 +200,11 @@ function ruleFor(tag: string): TagRule {
   let r = RULES.get(tag);
   if (!r) {
     r = {
-      allowed: ALLOWED_TAGS.has(tag), drop: DROP_WITH_CONTENT.has(tag), isVoid: VOID.has(tag), block: BLOCK_TEXT.has(tag),
+      allowed: ALLOWED_TAGS.has(tag), drop: DROP_WITH_CONTENT.has(tag), isVoid: VOID.has(tag), boundary: boundaryOf(tag),
       closes: IMPLIED_CLOSE[tag] ?? null, attrs: TAG_ATTRS[tag] ?? null,
     };
     // Only names from our lists are cached, so hostile input cannot grow the map.
-    if (r.allowed || r.drop || r.isVoid || r.block) RULES.set(tag, r);
+    if (r.allowed || r.drop || r.isVoid || r.boundary) RULES.set(tag, r);
   }
   return r;
 }
@@ -210,7 +215,7 @@ interface Run {
   maxText: number;
   maxPlain: number;
   html: string;
-  plain: string;
+  plain: PlainText;
   images: SanitizedImage[];
   open: string[];
   dropDepth: number;
@@ -224,7 +229,11 @@ interface Run {
 let run: Run;
 
 function pushPlain(s: string): void {
-  if (run.plain.length <= run.maxPlain) run.plain += s;
+  if (run.plain.length <= run.maxPlain) run.plain.add(s);
+}
+
+function boundary(rule: TagRule): void {
+  if (rule.boundary) run.plain.boundary(rule.boundary);
 }
 
 /** Returns false when the rest of the input cannot change the result. */
@@ -286,14 +295,34 @@ function safeUrl(value: string, allowMailto: boolean): string | null {
   return resolveUrl(v, run.base);
 }
 
+/** The image an <img> tag shows, with its stated size; null for none, an unsafe URL or a tracking pixel. */
+function imageOfTag(): { image: SanitizedImage; wRaw: string | undefined; hRaw: string | undefined } | null {
+  // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
+  let src = attrOf('src');
+  if (!src || /^\s*data:/i.test(src)) src = attrOf('data-src') ?? attrOf('data-lazy-src') ?? attrOf('data-original') ?? '';
+  const abs = src ? safeUrl(src, false) : null;
+  const wRaw = attrOf('width');
+  const hRaw = attrOf('height');
+  const w = pixels(wRaw);
+  const h = pixels(hRaw);
+  if (!abs || isTrackingPixel(abs, w, h)) return null;
+  return { image: { url: abs, width: w, height: h }, wRaw, hRaw };
+}
+
 function startTag(name: string, selfClosing: boolean): void {
   if (run.dropDepth > 0) {
     if (name === run.dropTag && !selfClosing && !VOID.has(name)) run.dropDepth++;
     return;
   }
-  if (run.truncated) return;
+  if (run.truncated) {
+    // Past the cut nothing is written, but the plain text goes on and the article's picture may still come.
+    run.plain.boundary(boundaryOf(name));
+    const img = name === 'img' ? imageOfTag() : null;
+    if (img) run.images.push(img.image);
+    return;
+  }
   let rule = ruleFor(name);
-  if (rule.block) pushPlain(' ');
+  boundary(rule);
   let tag = name;
   if (tag === 'iframe') {
     const src = attrOf('src');
@@ -323,16 +352,13 @@ function startTag(name: string, selfClosing: boolean): void {
 
   let out = `<${tag}`;
   if (tag === 'img') {
-    // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
-    let src = attrOf('src');
-    if (!src || /^\s*data:/i.test(src)) src = attrOf('data-src') ?? attrOf('data-lazy-src') ?? attrOf('data-original') ?? '';
-    const abs = src ? safeUrl(src, false) : null;
-    const wRaw = attrOf('width');
-    const hRaw = attrOf('height');
+    const img = imageOfTag();
+    if (!img) return;
+    const { image, wRaw, hRaw } = img;
+    const abs = image.url;
     const w = dim(wRaw);
     const h = dim(hRaw);
-    if (!abs || isTrackingPixel(abs, w, h)) return;
-    run.images.push({ url: abs, width: w, height: h });
+    run.images.push(image);
     out += ` src="${escAttr(abs)}"`;
     const alt = attrOf('alt');
     if (alt !== undefined) out += ` alt="${escAttr(alt)}"`;
@@ -393,7 +419,7 @@ function endTag(name: string): void {
     return;
   }
   const rule = ruleFor(name);
-  if (rule.block) pushPlain(' ');
+  boundary(rule);
   if (run.truncated || rule.isVoid) return;
   const i = run.open.lastIndexOf(name);
   if (i >= 0) closeTo(i);
@@ -413,7 +439,7 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
   const outer = run;
   run = {
     base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
-    html: '', plain: '', images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
+    html: '', plain: new PlainText(), images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
   };
   try {
     tokenizeHtml(input, handler);
@@ -421,7 +447,7 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
     // Mojibake is repaired once on the result (it never spans markup), not per text chunk.
     return {
       html: repairMojibake(run.html.trim()),
-      text: truncate(collapseWhitespace(repairMojibake(run.plain)), run.maxPlain),
+      text: truncate(collapseWhitespace(repairMojibake(run.plain.text)), run.maxPlain),
       images: run.images,
       truncated: run.truncated,
     };

@@ -5,23 +5,29 @@
  *   id       source id + guid, else canonical URL, else hash of title and date;
  *            a guid that distinct items share is told apart by their URL and title
  *   url      item link, else a permalink guid, resolved against xml:base, the
- *            feed's link, then the feed URL; canonicalized (url.ts)
- *   title    the title as text, else the start of the summary, else the URL's last path segment
+ *            feed's link, then the feed URL; canonicalized (url.ts), its fragment
+ *            kept only where it tells items of the document apart
+ *   title    the title as text (character references a double-escaping feed left in
+ *            it decoded once more), else the start of the summary, else the URL's
+ *            last path segment
  *   date     published, else updated, else first-seen (dateInferred says why);
  *            more than a day ahead of first-seen is clamped to first-seen
  *   image    media:thumbnail / media:content, then an image enclosure, then
- *            itunes:image (and JSON Feed image/banner_image), then the first
- *            sizeable <img> of the content, then of the summary (image.ts)
+ *            itunes:image (and JSON Feed image/banner_image), then the largest
+ *            sizeable <img> of the content, then of the summary, never the
+ *            document's recurring chrome (image.ts)
+ *   files    enclosures and attachments, with itunes:duration (enclosure.ts)
  *
  * It never reads a clock: `now` is passed in.
  */
 import { hash64 } from '../hash';
-import type { Entry, ParsedFeed, ParsedItem, Source } from '../model';
+import type { Enclosure, Entry, ParsedFeed, ParsedItem, Source } from '../model';
 import { parseFeedDate } from './date';
-import { sanitizeHtml } from './html';
-import { pickImage } from './image';
-import { collapseWhitespace, escapeHtml, htmlToText, truncate } from './text';
-import { canonicalUrl, resolveUrl } from './url';
+import { normalizeEnclosures } from './enclosure';
+import { sanitizeHtml, type SanitizedImage } from './html';
+import { chromeImages, pickImage } from './image';
+import { collapseWhitespace, decodeLeftoverRefs, escapeHtml, htmlToText, truncate } from './text';
+import { canonicalUrl, resolveUrl, withoutFragment } from './url';
 
 /** Plain-text summary kept in the entry index (search, grouping, cards). */
 export const SUMMARY_TEXT_MAX = 400;
@@ -65,7 +71,13 @@ function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updat
  * type="text" title arrives escaped), so stripping tags alone would leave "&amp;" in it.
  */
 export function feedTitleText(feed: ParsedFeed): string | null {
-  return htmlToText(feed.title) || null;
+  return plainText(feed.title) || null;
+}
+
+/** A plain-text field (title, name, category) from its HTML form, decoded as `decodeLeftoverRefs` says. */
+function plainText(html: string | null): string {
+  const text = htmlToText(html);
+  return text.includes('&') ? collapseWhitespace(decodeLeftoverRefs(text)) : text;
 }
 
 function titleFromUrl(url: string | null): string | null {
@@ -130,6 +142,11 @@ export interface ItemDraft {
   summaryHtml: string;
   contentHtml: string;
   image: string | null;
+  enclosures: Enclosure[];
+  /** Base and inline images the image was chosen with, to choose again without the document's chrome. */
+  base: string | null;
+  contentImages: SanitizedImage[];
+  summaryImages: SanitizedImage[];
   authors: string[];
   categories: string[];
   dates: Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'>;
@@ -162,14 +179,14 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
     base: summaryBase, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: content.text ? SUMMARY_HTML_TEXT_MAX : FINGERPRINT_TEXT_MAX,
   });
   const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
-  let title = htmlToText(item.title);
+  let title = plainText(item.title);
   if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
   const dates = pickDate(item, now);
-  const authors = [...new Set(item.authors.map((a) => htmlToText(a)).filter(Boolean))];
+  const authors = [...new Set(item.authors.map((a) => plainText(a)).filter(Boolean))];
   const seen = new Set<string>();
   const categories: string[] = [];
   for (const c of item.categories) {
-    const t = collapseWhitespace(htmlToText(c));
+    const t = collapseWhitespace(plainText(c));
     if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
       seen.add(t.toLowerCase());
       categories.push(t);
@@ -178,7 +195,10 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   const image = pickImage(item, base, content.images, summary.images);
   const joined = `${summary.text} ${content.text}`;
   const fullText = joined.length > FINGERPRINT_TEXT_MAX * 2 ? joined.slice(0, FINGERPRINT_TEXT_MAX * 2) : joined;
-  return { item, url, originalUrl, title, summaryText, summaryHtml: summary.html, contentHtml: content.html, image, authors, categories, dates, fullText, summaryPlain: summary.text, contentPlain: content.text };
+  return {
+    item, url, originalUrl, title, summaryText, summaryHtml: summary.html, contentHtml: content.html, image, enclosures: normalizeEnclosures(item, base),
+    base, contentImages: content.images, summaryImages: summary.images, authors, categories, dates, fullText, summaryPlain: summary.text, contentPlain: content.text,
+  };
 }
 
 export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): NormalizedEntry[] {
@@ -190,6 +210,8 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
     if (d.summaryHtml && d.contentHtml && d.contentPlain.startsWith(d.summaryPlain.replace(/…$/, ''))) d.summaryHtml = '';
     return d;
   });
+  withoutChrome(drafts);
+  keepDistinguishingFragments(drafts);
 
   // Guids repeated inside one document (Miniflux #4197): a repeat that is the same item is
   // dropped; a repeat that is a different item is told apart by its link and title, so no
@@ -200,14 +222,18 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
   const firstOf = new Map<string, { url: string | null; title: string }>();
   const emitted = new Set<string>();
   drafts.forEach((d) => {
-    let key = identityKey(d.item, d.url, d.title, d.item.published);
+    // Ids do not depend on a kept fragment: an entry keeps the id it had before fragments were kept.
+    let key = identityKey(d.item, d.url === null ? null : withoutFragment(d.url), d.title, d.item.published);
     const holder = firstOf.get(key);
     if (!holder) firstOf.set(key, { url: d.url, title: d.title });
     else if (holder.url === d.url && holder.title === d.title) return; // the same item listed twice
     else key = `${key}\n${d.url ?? ''}\n${d.title}`;
     if (emitted.has(key)) return;
     emitted.add(key);
-    const contentHash = hash64([d.title, d.url ?? '', d.summaryText, hash64(d.contentHtml), d.authors.join(','), d.categories.join(','), d.image ?? ''].join('\u0001'));
+    const parts = [d.title, d.url ?? '', d.summaryText, hash64(d.contentHtml), d.authors.join(','), d.categories.join(','), d.image ?? ''];
+    // Enclosures count only when there are some, so entries without any keep the hash they had.
+    if (d.enclosures.length) parts.push(d.enclosures.map((e) => `${e.url} ${e.type} ${e.length} ${e.durationSeconds}`).join(','));
+    const contentHash = hash64(parts.join('\u0001'));
     out.push({
       id: `${source.id}:${hash64(key)}`,
       sourceId: source.id,
@@ -219,6 +245,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
       summaryHtml: d.summaryHtml,
       contentHtml: d.contentHtml,
       image: d.image,
+      enclosures: d.enclosures,
       authors: d.authors,
       categories: d.categories,
       language: d.item.language ?? feed.language,
@@ -231,4 +258,34 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
     });
   });
   return out;
+}
+
+/** Choose inline images again without the ones that recur across the document (image.ts `chromeImages`). */
+function withoutChrome(drafts: ItemDraft[]): void {
+  const chrome = chromeImages(drafts.map((d) => [...d.contentImages, ...d.summaryImages]));
+  if (!chrome.size) return;
+  for (const d of drafts) d.image = pickImage(d.item, d.base, d.contentImages, d.summaryImages, chrome);
+}
+
+/**
+ * A fragment stays in the canonical URL when it is what tells items of this document apart:
+ * when another item links to the same page with another fragment, or with none (Scripting News
+ * posts are `page#a080605` on a day's page). Elsewhere a fragment only points into the article.
+ */
+function keepDistinguishingFragments(drafts: ItemDraft[]): void {
+  const withFragment = drafts.filter((d) => d.url && d.originalUrl?.includes('#'));
+  if (!withFragment.length) return;
+  const pages = new Set(withFragment.map((d) => d.url));
+  const fragmentsOf = new Map<string, Set<string>>();
+  for (const d of drafts) {
+    if (!d.url || !d.originalUrl || !pages.has(d.url)) continue;
+    const hash = d.originalUrl.indexOf('#');
+    const set = fragmentsOf.get(d.url) ?? new Set<string>();
+    set.add(hash < 0 ? '' : d.originalUrl.slice(hash));
+    fragmentsOf.set(d.url, set);
+  }
+  for (const d of withFragment) {
+    if ((fragmentsOf.get(d.url!)?.size ?? 0) < 2) continue;
+    d.url = canonicalUrl(d.originalUrl, true) ?? d.url;
+  }
 }

@@ -2,12 +2,113 @@
  * Plain text from markup: titles and summaries arrive as HTML fragments
  * (adapt.ts escapes the plain-text ones), so turning them into text is one
  * rule everywhere: drop tags, decode entities exactly once, collapse
- * whitespace. tokenize.ts does the tokenizing, so `a < b` and `x <3` stay text.
+ * whitespace, and keep block boundaries apart (`PlainText`). tokenize.ts
+ * does the tokenizing, so `a < b` and `x <3` stay text.
  */
+import { decodeHTMLStrict } from 'entities';
 import { tokenizeHtml } from './tokenize';
 
 const SKIP_TEXT_IN = new Set(['script', 'style', 'noscript', 'template', 'head', 'title', 'svg', 'math']);
-const BLOCK = new Set(['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd', 'table', 'section', 'article']);
+
+/**
+ * Block-level elements (HTML §4, "flow content" that starts a new line): where one ends and the
+ * next text begins, the text gets a sentence break. Table cells only get a space.
+ */
+export const BLOCK_ELEMENTS = new Set([
+  'p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'figure', 'figcaption', 'dt', 'dd',
+  'table', 'caption', 'section', 'article', 'header', 'footer', 'aside', 'address', 'details', 'summary', 'ul', 'ol', 'dl',
+]);
+export const CELL_ELEMENTS = new Set(['td', 'th']);
+
+/** A pending boundary: 0 none, 1 a space (table cells), 2 a sentence break (blocks). */
+export type Boundary = 0 | 1 | 2;
+
+export const boundaryOf = (tag: string): Boundary => (BLOCK_ELEMENTS.has(tag) ? 2 : CELL_ELEMENTS.has(tag) ? 1 : 0);
+
+/** Closing quotes and brackets, set aside when looking at how a text ends. */
+const CLOSERS = new Set(['"', "'", '”', '’', '»', ')', ']']);
+/** Punctuation that ends a sentence or a phrase already. */
+const ENDS_PHRASE = new Set([...'.!?…:;,。．！？；：、']);
+const LETTER = /\p{L}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Scripts that end sentences with a full stop. */
+const FULL_STOP_SCRIPT = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}]/u;
+
+/**
+ * Whether a text (its tail, no trailing whitespace) ends in a word or number of a script written
+ * with full stops, judged by its last letter. Read backwards, one character at a time.
+ */
+function endsInFullStopWord(tail: string): boolean {
+  let i = tail.length - 1;
+  while (i >= 0 && CLOSERS.has(tail[i])) i--;
+  if (i < 0 || ENDS_PHRASE.has(tail[i])) return false;
+  let sawWordChar = false;
+  for (; i >= 0; i--) {
+    // A letter outside the BMP is a surrogate pair: test the whole code point.
+    const low = tail.charCodeAt(i);
+    const ch = low >= 0xdc00 && low <= 0xdfff && i > 0 ? tail.slice(--i, i + 2) : tail[i];
+    if (LETTER.test(ch)) return FULL_STOP_SCRIPT.test(ch);
+    if (!sawWordChar && !LETTER_OR_DIGIT.test(ch)) return false;
+    sawWordChar = true;
+  }
+  return false;
+}
+
+/**
+ * Plain text built from text chunks and block boundaries. Where a block ends and more text
+ * follows, it gets ". " when the text so far ends in a word (or number) of a script written with
+ * full stops, judged by its last letter ("…speech at UN" then "‘Barbarians’…" read as two
+ * sentences), and a space otherwise (after punctuation, in Chinese or Japanese text, between
+ * table cells). Trailing whitespace is held back and the last characters are kept aside, so the
+ * text built so far is never read again: building it is linear in its length.
+ */
+export class PlainText {
+  text = '';
+  /** Whitespace that ended the last chunk, written only if more text follows without a boundary. */
+  private space = '';
+  private pending: Boundary = 0;
+  /** The last characters of the text, without trailing whitespace: all a boundary looks at. */
+  private tail = '';
+
+  get length(): number {
+    return this.text.length + this.space.length;
+  }
+
+  boundary(b: Boundary): void {
+    if (b > this.pending) this.pending = b;
+  }
+
+  add(chunk: string): void {
+    const last = chunk.charCodeAt(chunk.length - 1);
+    const body = last > 32 && last !== 0xa0 && last < 0x2000 ? chunk : chunk.trimEnd();
+    if (!body) {
+      if (this.text) this.space += chunk;
+      return;
+    }
+    if (this.pending && this.text) this.text += this.pending === 2 && this.needsStop() ? '. ' : ' ';
+    else this.text += this.space;
+    this.pending = 0;
+    this.space = chunk.slice(body.length);
+    this.text += body;
+    this.tail = body.length >= 40 ? body : (this.tail + body).slice(-80);
+  }
+
+  private needsStop(): boolean {
+    return endsInFullStopWord(this.tail);
+  }
+}
+
+/** Character references still in text after its own layer decoded it: a feed that escaped twice. */
+const LEFTOVER_REF = /&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});/i;
+
+/**
+ * Plain text (a title, a name) that still holds character references after its layer decoded it
+ * (`&amp;#8216;` arrives as `&#8216;`) was escaped twice by its publisher: decode it once more.
+ * DIFF: a title that means the literal text "&amp;" is read as "&"; feeds do not write that.
+ */
+export function decodeLeftoverRefs(s: string): string {
+  return LEFTOVER_REF.test(s) ? decodeHTMLStrict(s) : s;
+}
 
 /**
  * Runs of whitespace (JS \s covers U+00A0, U+FEFF and the Unicode spaces; U+200B is added)
@@ -49,29 +150,30 @@ export function repairMojibake(s: string): string {
   });
 }
 
-/** Text content of an HTML fragment, whitespace collapsed; block boundaries become spaces. */
+/** Text content of an HTML fragment, whitespace collapsed; block boundaries are kept apart (`PlainText`). */
 export function htmlToText(html: string | null | undefined, maxChars = Infinity): string {
   if (!html) return '';
   // Fast path: nothing to parse.
   if (!/[<&]/.test(html)) return truncate(collapseWhitespace(repairMojibake(html)), maxChars);
-  let out = '';
+  const out = new PlainText();
   let skip = 0;
   tokenizeHtml(html, {
     text(t) {
-      if (!skip) out += t;
+      if (skip) return true;
+      out.add(t);
       return out.length <= maxChars * 2;
     },
     startTag(name, _attrs, selfClosing) {
       if (SKIP_TEXT_IN.has(name)) {
         if (!(selfClosing && (name === 'svg' || name === 'math'))) skip++;
-      } else if (BLOCK.has(name)) out += ' ';
+      } else out.boundary(boundaryOf(name));
     },
     endTag(name) {
       if (SKIP_TEXT_IN.has(name)) skip = Math.max(0, skip - 1);
-      else if (BLOCK.has(name)) out += ' ';
+      else out.boundary(boundaryOf(name));
     },
   });
-  return truncate(collapseWhitespace(repairMojibake(out)), maxChars);
+  return truncate(collapseWhitespace(repairMojibake(out.text)), maxChars);
 }
 
 /** Cut at a word boundary and add an ellipsis when longer than `max`. */

@@ -8,8 +8,10 @@
  *
  * The canonical form lowercases scheme and host (URL does that), drops default
  * ports and the fragment, strips click-tracking query parameters, and sorts
- * nothing else: parameter order can matter to a server. The original URL is
- * kept beside it (Entry.originalUrl).
+ * nothing else: parameter order can matter to a server. The fragment is kept
+ * only when asked (`keepFragment`): normalize asks for it when the fragment is
+ * what tells items of one feed apart (a blog whose posts are anchors on a day's
+ * page, RFC 3986 §3.5). The original URL is kept beside it (Entry.originalUrl).
  */
 
 /**
@@ -124,7 +126,7 @@ export function resolveUrl(href: string | null | undefined, ...bases: Array<stri
 }
 
 /** The canonical form of an absolute http(s) URL, or null if it is not one. */
-export function canonicalUrl(url: string | null | undefined): string | null {
+export function canonicalUrl(url: string | null | undefined, keepFragment = false): string | null {
   // WHATWG serialization first (resolveUrl's fast path leaves an already serialized URL alone):
   // that lowercases scheme and host and drops :80 and :443. The rest is done on the string.
   const href = url ? resolveUrl(url) : null;
@@ -152,7 +154,14 @@ export function canonicalUrl(url: string | null | undefined): string | null {
     });
     query = kept.join('&');
   }
-  return query ? `${rest}?${query}` : rest;
+  const fragment = keepFragment && hashAt >= 0 && hashAt < href.length - 1 ? href.slice(hashAt) : '';
+  return `${query ? `${rest}?${query}` : rest}${fragment}`;
+}
+
+/** The URL without its fragment. */
+export function withoutFragment(url: string): string {
+  const i = url.indexOf('#');
+  return i < 0 ? url : url.slice(0, i);
 }
 
 /**

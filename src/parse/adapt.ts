@@ -139,11 +139,25 @@ function itunesImage(el: XmlElement | null): ParsedImage[] {
   return url ? [{ url, width: null, height: null, origin: 'itunes:image' }] : [];
 }
 
-/** Media RSS text in media:title / media:description, on the item or in its group. */
+/**
+ * Media RSS text in media:title / media:description, on the item, in its media:group or in its
+ * media:content (Media RSS 1.5.1 §5.1, §5.4). type="plain" (the default) is text: it is escaped,
+ * and its blank lines and line breaks become paragraphs and <br> (a YouTube description is
+ * written that way).
+ */
 function mediaText(doc: XmlDocument, el: XmlElement, name: string): string | null {
   const direct = child(el, name) ?? child(child(el, 'media:group'), name) ?? child(child(el, 'media:content'), name);
   if (!direct) return null;
-  return direct.attrs.type === 'html' ? htmlOf(doc, direct) : (str(direct.text) === null ? null : escapeText(direct.text.trim()));
+  if (direct.attrs.type === 'html') return htmlOf(doc, direct);
+  const text = str(direct.text);
+  return text === null ? null : plainToHtml(text);
+}
+
+/** Plain text as HTML that keeps its paragraphs and line breaks. */
+function plainToHtml(text: string): string {
+  const paras = text.split(/\r?\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  if (paras.length < 2 && !/\n/.test(text)) return escapeText(text);
+  return paras.map((p) => `<p>${escapeText(p).replace(/\s*\r?\n\s*/g, '<br>')}</p>`).join('');
 }
 
 function atomLinks(el: XmlElement, base: string | null): Array<{ href: string; rel: string; type: string | null; length: number | null }> {
@@ -204,7 +218,7 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
   let dcTitle: XmlElement | null = null, itunesTitle: XmlElement | null = null, dcDesc: XmlElement | null = null;
   let itunesSummary: XmlElement | null = null, itunesSubtitle: XmlElement | null = null;
   let published: string | null = null, publishedRank = 9, updated: string | null = null, updatedRank = 9;
-  let dcLanguage: string | null = null, itunesAuthor: string | null = null;
+  let dcLanguage: string | null = null, itunesAuthor: string | null = null, duration: string | null = null;
   let hasAtom = false, hasMedia = false, hasItunesImage = false;
   const authors: Array<string | null> = [];
   const enclosureEls: XmlElement[] = [];
@@ -231,6 +245,7 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
       case 'itunes:author': itunesAuthor ??= personName(c.text); break;
       case 'dc:language': dcLanguage ??= str(c.text); break;
       case 'itunes:image': hasItunesImage = true; break;
+      case 'itunes:duration': duration ??= str(c.text); break;
       default: {
         if (c.name.startsWith('atom:')) hasAtom = true;
         else if (c.name.startsWith('media:')) hasMedia = true;
@@ -286,6 +301,7 @@ function rssItem(doc: XmlDocument, it: XmlElement, channelBase: string | null, c
     contentBase: contentEl?.attrs['xml:base'] ? withBase(base, contentEl) : null,
     summaryBase: descEl?.attrs['xml:base'] ? withBase(base, descEl) : null,
     language: first(dcLanguage, langOf(null, it), channelLang),
+    duration,
   };
 }
 
@@ -370,7 +386,7 @@ export function adaptRdf(doc: XmlDocument, root: XmlElement): ParsedFeed {
       guidIsPermaLink: false,
       link: first(childText(it, 'link'), about),
       title: first(htmlOf(doc, child(it, 'title')), htmlOf(doc, child(it, 'dc:title'))),
-      summary: first(htmlOf(doc, child(it, 'description')), htmlOf(doc, child(it, 'dc:description'))),
+      summary: first(htmlOf(doc, child(it, 'description')), htmlOf(doc, child(it, 'dc:description')), mediaText(doc, it, 'media:description')),
       content: htmlOf(doc, contentEl),
       contentText: null,
       published: first(childText(it, 'dc:date'), childText(it, 'dcterms:issued'), childText(it, 'dcterms:created'), childText(it, 'pubdate')),
@@ -383,6 +399,7 @@ export function adaptRdf(doc: XmlDocument, root: XmlElement): ParsedFeed {
       contentBase: contentEl?.attrs['xml:base'] ? withBase(itemBase, contentEl) : null,
       summaryBase: null,
       language: first(childText(it, 'dc:language'), langOf(null, it), lang),
+      duration: childText(it, 'itunes:duration'),
     };
   });
   return {
@@ -475,8 +492,9 @@ export function adaptAtom(doc: XmlDocument, root: XmlElement): ParsedFeed {
       guid: childText(e, 'id'),
       guidIsPermaLink: false,
       link: alternateHref(links),
-      title: textConstruct(doc, child(e, 'title')),
-      summary: textConstruct(doc, summaryEl),
+      title: first(textConstruct(doc, child(e, 'title')), mediaText(doc, e, 'media:title')),
+      // Media RSS text is the only description a YouTube feed has (in media:group).
+      summary: first(textConstruct(doc, summaryEl), mediaText(doc, e, 'media:description')),
       content,
       contentText: null,
       // Atom 0.3 used issued / created / modified.
@@ -493,6 +511,7 @@ export function adaptAtom(doc: XmlDocument, root: XmlElement): ParsedFeed {
       contentBase: contentEl?.attrs['xml:base'] ? withBase(entryBase, contentEl) : null,
       summaryBase: summaryEl?.attrs['xml:base'] ? withBase(entryBase, summaryEl) : null,
       language: langOf(lang, e),
+      duration: childText(e, 'itunes:duration'),
     };
   });
   return {
@@ -534,7 +553,7 @@ export function adaptJson(doc: Json): ParsedFeed {
   const feedAuthors = jsonAuthors(doc);
   const items = arr(doc.items).map(obj).filter((x): x is Json => x !== null).map((it): ParsedItem => {
     const enclosures: ParsedEnclosure[] = arr(it.attachments).map(obj).filter((a): a is Json => !!a && !!str(a.url))
-      .map((a) => ({ url: str(a.url)!, type: str(a.mime_type), length: num(a.size_in_bytes) }));
+      .map((a) => ({ url: str(a.url)!, type: str(a.mime_type), length: num(a.size_in_bytes), durationSeconds: num(a.duration_in_seconds) }));
     const images: ParsedImage[] = [];
     if (str(it.image)) images.push({ url: str(it.image)!, width: null, height: null, origin: 'json:image' });
     if (str(it.banner_image)) images.push({ url: str(it.banner_image)!, width: null, height: null, origin: 'json:banner_image' });

@@ -11,10 +11,14 @@
  *   its source declared one;
  * - dates are RFC 3339 (`toISOString` output);
  * - every item has `content_html` (sanitized at ingest, URLs absolute), and
- *   `content_text` only when there was no markup at all.
+ *   `content_text` only when there was no markup at all. Allowed embeds stay in it as
+ *   sandboxed iframes (normalize/html.ts IFRAME_HOSTS): no validator rule forbids them in
+ *   JSON Feed, and the readers that show content_html render it in their own web views;
+ * - `attachments` are the entry's files, each with `mime_type` (required; view.ts
+ *   enclosureType), `size_in_bytes` and `duration_in_seconds` when known.
  */
 import type { StoredEntry } from '../model';
-import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, entryHtml, entryLink, type FeedView } from './view';
+import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, type FeedView } from './view';
 
 export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {
   const src = view.sources[e.sourceId];
@@ -35,6 +39,7 @@ export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown
     authors: e.authors.length ? e.authors.map((name) => ({ name })) : undefined,
     tags: e.categories.length ? e.categories : undefined,
     language: e.language ?? undefined,
+    attachments: attachments(e),
     _marquee: {
       about: ABOUT_URL,
       source: {
@@ -57,6 +62,17 @@ export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown
     },
   };
   return item;
+}
+
+function attachments(e: StoredEntry): Array<Record<string, unknown>> | undefined {
+  const files = enclosuresOf(e);
+  if (!files.length) return undefined;
+  return files.map((f) => ({
+    url: f.url,
+    mime_type: enclosureType(f),
+    size_in_bytes: f.length ?? undefined,
+    duration_in_seconds: f.durationSeconds ?? undefined,
+  }));
 }
 
 export function renderJsonFeed(view: FeedView): string {

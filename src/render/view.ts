@@ -4,7 +4,7 @@
  * clock, no I/O, no request. `base` is the public origin (or the placeholder
  * that pre-rendered views carry, see store.ts BASE_PLACEHOLDER).
  */
-import type { Story } from '../model';
+import type { Enclosure, Story } from '../model';
 import { escapeHtml } from '../normalize/text';
 import type { SourceSnapshot, StoredEntry } from '../model';
 
@@ -79,16 +79,26 @@ export function feedTag(filterQuery: string): string {
   return `${TAG_PREFIX}feed${filterQuery}`;
 }
 
+/** MIME types of the file extensions enclosures use, for a file whose feed stated no type. */
+const TYPE_OF_EXT: Record<string, string> = {
+  mp3: 'audio/mpeg', m4a: 'audio/mp4', aac: 'audio/aac', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/opus', wav: 'audio/wav',
+  flac: 'audio/flac', mp4: 'video/mp4', m4v: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm', pdf: 'application/pdf',
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif',
+};
+
 /**
- * A MIME type for an image URL, from its extension, or null when the URL does not say. RSS
- * requires a type on <enclosure>, so an image whose type is unknown gets media:thumbnail only.
+ * The MIME type to write for an enclosure: the feed's, else the one its file extension names, else
+ * application/octet-stream (RFC 2046 §4.5.1: "arbitrary binary data"). RSS 2.0 requires a type on
+ * <enclosure> and JSON Feed 1.1 a mime_type on every attachment.
  */
-export function imageType(url: string): string | null {
-  const m = /\.(jpe?g|png|gif|webp|avif)(?:[?#]|$)/i.exec(url);
-  if (!m) return null;
-  const ext = m[1].toLowerCase();
-  return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : `image/${ext}`;
+export function enclosureType(e: Pick<Enclosure, 'url' | 'type'>): string {
+  if (e.type) return e.type;
+  const m = /\.([a-z0-9]{2,5})(?:[?#]|$)/i.exec(e.url.replace(/^https?:\/\/[^/]*/i, ''));
+  return (m && TYPE_OF_EXT[m[1].toLowerCase()]) || 'application/octet-stream';
 }
+
+/** An entry's enclosures (entries stored before enclosures were kept have none). */
+export const enclosuresOf = (e: Pick<StoredEntry, 'enclosures'>): Enclosure[] => e.enclosures ?? [];
 
 /** Strip characters XML 1.0 forbids (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
 export function xmlSafe(s: string): string {
@@ -98,6 +108,17 @@ export function xmlSafe(s: string): string {
 
 export function escXml(s: string): string {
   return xmlSafe(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * A plain-text element's content (a title, a name, a category). The RSS Board profile (§"Encoding
+ * character data") asks for `&` and `<` in plain text as the hexadecimal references &#x26; and
+ * &#x3C;, so no reader takes "AT&T <3" for HTML; the W3C validator accepts a text element written
+ * so (it does not warn ContainsHTML, CharacterData or ContainsUndeclaredHTML for it). Any XML
+ * parser reads the same characters.
+ */
+export function escPlain(s: string): string {
+  return xmlSafe(s).replace(/&/g, '&#x26;').replace(/</g, '&#x3C;').replace(/>/g, '&gt;');
 }
 
 export function abs(view: FeedView, path: string): string {
@@ -114,4 +135,41 @@ export function entryHtml(view: FeedView, e: StoredEntry): { summary: string; co
   const summary = b?.[0] || (e.summaryText ? `<p>${escapeHtml(e.summaryText)}</p>` : '');
   const content = b?.[1] || '';
   return { summary, content };
+}
+
+/**
+ * The page a player embed shows: YouTube's and Vimeo's embed URLs have a watch page; for other
+ * allowed players (normalize/html.ts IFRAME_HOSTS) the player URL itself is the link.
+ */
+export function videoPage(src: string): string {
+  const yt = /^https?:\/\/(?:www\.)?youtube(?:-nocookie)?\.com\/embed\/([\w-]{6,})/i.exec(src);
+  if (yt) return `https://www.youtube.com/watch?v=${yt[1]}`;
+  const vimeo = /^https?:\/\/player\.vimeo\.com\/video\/(\d+)/i.exec(src);
+  return vimeo ? `https://vimeo.com/${vimeo[1]}` : src;
+}
+
+const IFRAME = /<iframe\b([^>]*)><\/iframe>/g;
+const ATTR = (name: string) => new RegExp(`\\s${name}="([^"]*)"`);
+const unescAttr = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * Sanitized HTML as RSS and Atom carry it. The W3C Feed Validation Service checks feed HTML against
+ * a list of elements and attributes it deems safe (SecurityRisk, SecurityRiskAttr): iframes are
+ * not on it, nor `controls`. So an allowed embed becomes a link to its video ("Video: <title>"),
+ * and players lose `controls` (readers add their own). JSON Feed and the page keep the embed
+ * itself: it comes only from IFRAME_HOSTS and is sandboxed (html.ts), and no validator reads them.
+ * The input is our sanitizer's own output, whose markup has one fixed shape, so a pattern suffices.
+ */
+export function feedReaderHtml(html: string): string {
+  if (!html.includes('<iframe') && !html.includes(' controls')) return html;
+  return html
+    .replace(IFRAME, (_m, attrs: string) => {
+      const src = unescAttr(ATTR('src').exec(attrs)?.[1] ?? '');
+      const title = unescAttr(ATTR('title').exec(attrs)?.[1] ?? '').trim();
+      if (!src) return '';
+      const page = videoPage(src);
+      const label = title || (/^https?:\/\/(?:www\.)?([^/:?#]+)/i.exec(page)?.[1] ?? 'video');
+      return `<a href="${escapeHtml(page)}" rel="noopener noreferrer">Video: ${escapeHtml(label)}</a>`;
+    })
+    .replace(/<(video|audio)\b([^>]*?) controls(?=[\s>])/g, '<$1$2');
 }

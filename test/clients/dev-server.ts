@@ -30,7 +30,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export type SeedSource = FixtureSource;
+export type SeedSource = Pick<FixtureSource, 'id' | 'url' | 'category'> & Partial<FixtureSource>;
 
 export { fixtureSources };
 
@@ -54,8 +54,17 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startDevServer(opts: { vars?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<DevServer> {
-  const fixture = await startFixtureServer({ root: join(ROOT, 'test', 'fixtures', 'feeds') });
+export interface DevServerOptions {
+  vars?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** The folder the fixture server serves under /feeds/ (default: the committed fixture feeds). */
+  feedsRoot?: string;
+  /** The source list to seed, for the fixture server's origin (default: fixtureSources). */
+  sources?: (origin: string) => SeedSource[];
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const fixture = await startFixtureServer({ root: opts.feedsRoot ?? join(ROOT, 'test', 'fixtures', 'feeds') });
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'marquee-dev-'));
   const logFile = join(dir, 'wrangler.log');
@@ -116,7 +125,7 @@ export async function startDevServer(opts: { vars?: Record<string, string>; read
       await sleep(250);
     }
     const auth = { Authorization: `Bearer ${token}` };
-    const sources = fixtureSources(fixture.origin);
+    const sources = (opts.sources ?? fixtureSources)(fixture.origin);
     const put = await fetch(`${origin}/admin/sources`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(sources) });
     if (!put.ok) throw new Error(`PUT /admin/sources: ${put.status} ${await put.text()}`);
     const run = await fetch(`${origin}/admin/refresh`, { method: 'POST', headers: auth });

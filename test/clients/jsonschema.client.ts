@@ -5,7 +5,7 @@
  * (stories.schema.json) for every filter combination and every page, and the
  * error bodies (error.schema.json) of invalid queries and wrong methods.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { responseSchemaErrors, schemaForResponse } from '../support/schemas';
 import { allPages, filterQueries, origin } from './queries';
 
@@ -71,5 +71,25 @@ describe('JSON responses validate against schemas/', () => {
     expect(errors).toMatch(/\/items\/1\/_marquee/);
     expect(errors).toMatch(/\/items\/2\/url/);
     expect(errors).toMatch(/\/version/);
+  });
+});
+
+const realOrigin = inject('realOrigin');
+
+describe.skipIf(!realOrigin)('JSON Feed 1.1 with attachments: every page of the real-feed set validates', () => {
+  it('/feed.json, all pages, podcast attachments included', async () => {
+    let next: string | null = `${realOrigin}/feed.json?dedupe=false&limit=200`;
+    let pages = 0;
+    let attachments = 0;
+    while (next) {
+      const doc: any = await (await fetch(next)).json();
+      expect(responseSchemaErrors('jsonfeed', doc), next).toEqual([]);
+      for (const item of doc.items) attachments += item.attachments?.length ?? 0;
+      pages++;
+      next = doc.next_url ?? null;
+    }
+    expect(pages).toBeGreaterThan(3);
+    // Off Menu's 207 episodes alone carry one audio file each.
+    expect(attachments).toBeGreaterThanOrEqual(207);
   });
 });

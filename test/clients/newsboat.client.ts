@@ -8,11 +8,14 @@
  * newsboat keys items by guid across all feeds of one cache, and Marquee's
  * guids are the same in every format, so each URL gets a cache of its own.
  * (newsboat 2.21 does not read JSON Feed.)
+ *
+ * On the real-feed set (real-feeds.ts, when ../shared is there) it must also
+ * see every enclosure of the Off Menu podcast, through RSS and Atom alike.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { feedPath, getJson, origin } from './queries';
 import { NEWSBOAT, PYTHON, run } from './tools';
 
@@ -28,12 +31,15 @@ interface CachedItem {
   pubDate: number;
   author: string;
   feedurl: string;
+  enclosure_url: string;
+  enclosure_type: string;
 }
 
 const READ_CACHE = `
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-items = [dict(zip(("guid", "title", "url", "pubDate", "author", "feedurl"), r)) for r in db.execute("SELECT guid, title, url, pubDate, author, feedurl FROM rss_item ORDER BY id")]
+cols = ("guid", "title", "url", "pubDate", "author", "feedurl", "enclosure_url", "enclosure_type")
+items = [dict(zip(cols, r)) for r in db.execute("SELECT " + ", ".join(cols) + " FROM rss_item ORDER BY id")]
 feeds = [dict(zip(("rssurl", "title", "url"), r)) for r in db.execute("SELECT rssurl, title, url FROM rss_feed")]
 json.dump({"items": items, "feeds": feeds}, sys.stdout)
 `;
@@ -92,5 +98,31 @@ describe('newsboat subscribes to the RSS and Atom feeds and reloads them', () =>
         }
       });
     }
+  }
+});
+
+const realOrigin = inject('realOrigin');
+
+describe.skipIf(!realOrigin)('newsboat sees every enclosure of a real podcast feed (Off Menu, 207 episodes)', () => {
+  for (const fmt of ['rss', 'atom'] as const) {
+    const path = feedPath(fmt, 'source=off-menu&limit=500');
+    it(`${path}: every episode with its audio file`, async () => {
+      const res = await fetch(`${realOrigin}${feedPath('json', 'source=off-menu&limit=500')}`);
+      const expected = ((await res.json()) as any).items as any[];
+      expect(expected.length).toBe(207);
+      const got = await newsboat(`${realOrigin}${path}`);
+      const byGuid = new Map(got.items.map((i) => [i.guid, i]));
+      let seen = 0;
+      for (const item of expected) {
+        const [audio] = item.attachments;
+        expect(audio.mime_type).toBe('audio/mpeg');
+        const row = byGuid.get(`tag:marquee,2026:entry:${item.id}`)!;
+        expect(row.enclosure_url, item.id).toBe(audio.url);
+        expect(row.enclosure_type).toBe('audio/mpeg');
+        seen++;
+      }
+      console.log(`newsboat ${path}: ${seen} of ${expected.length} enclosures`);
+      expect(seen).toBe(207);
+    });
   }
 });

@@ -336,7 +336,8 @@ function probeModeled(part: ReturnType<typeof parsePy>): void {
       images: [{ url: 'http://x.test/i', width: 1, height: 1, origin: 'media:thumbnail' }, { url: 'http://x.test/i', width: 1, height: 1, origin: 'media:content' }, { url: 'http://x.test/i', width: 1, height: 1, origin: 'itunes:image' }],
       base: null, language: null,
     },
-    url: 'http://x.test/', originalUrl: 'http://x.test/', title: x, summaryText: x, summaryHtml: x, contentHtml: x, image: null, authors: [x], categories: [x],
+    url: 'http://x.test/', originalUrl: 'http://x.test/', title: x, summaryText: x, summaryHtml: x, contentHtml: x, image: null,
+    enclosures: [{ url: 'http://x.test/e', type: x, length: 1, durationSeconds: null }], base: null, contentImages: [], summaryImages: [], authors: [x], categories: [x],
     dates: { published: NOW_ISO, updated: NOW_ISO, dateInferred: null, dateOriginal: null }, fullText: x, summaryPlain: x, contentPlain: x,
   };
   const entries = [0, 1, 2].map(() => entryView(full, {}));

@@ -165,7 +165,7 @@ describe('fan-out with large results', () => {
   it('a message whose commit fails is retried by the queue, not acknowledged', async () => {
     const failing = { idFromName: () => 'x', get: () => ({ commit: () => Promise.reject(new Error('writer unavailable')) }) };
     const result = await consume(messages[0], LVARS, { CATALOG: failing });
-    expect(result.retryMessages.map((r) => r.msgId)).toEqual([`m-${messages[0].items[0].source.id}`]);
+    expect(result.retryMessages.map((r: { msgId: string }) => r.msgId)).toEqual([`m-${messages[0].items[0].source.id}`]);
     expect(result.explicitAcks).toEqual([]);
   });
 

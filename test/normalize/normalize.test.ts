@@ -105,6 +105,51 @@ describe('URLs', () => {
   });
 });
 
+describe('permalink fragments', () => {
+  it('stay where they tell items of the feed apart, and go where they only point into an article', () => {
+    const [a, b, c, d] = entries(rss(`
+      <item><guid>1</guid><description>one</description><link>http://scripting.example/2022/04/05.html#a080605</link></item>
+      <item><guid>2</guid><description>two</description><link>http://scripting.example/2022/04/05.html#a080611</link></item>
+      <item><guid>3</guid><description>three</description><link>http://scripting.example/2022/04/05.html?utm_source=rss#a080622</link></item>
+      <item><guid>4</guid><title>Elsewhere</title><link>http://news.example/story#comments</link></item>`));
+    expect([a.url, b.url, c.url]).toEqual([
+      'http://scripting.example/2022/04/05.html#a080605', 'http://scripting.example/2022/04/05.html#a080611', 'http://scripting.example/2022/04/05.html#a080622',
+    ]);
+    expect(d.url).toBe('http://news.example/story');
+  });
+
+  it('do not change ids: an entry keeps the id it had before fragments were kept', () => {
+    const page = (frag: string) => entries(rss(`<item><title>Post</title><link>https://s.example/day.html${frag}</link></item><item><title>Other</title><link>https://s.example/day.html#b</link></item>`));
+    const [withFragment] = page('#a');
+    const [plain] = entries(rss('<item><title>Post</title><link>https://s.example/day.html</link></item>'));
+    expect(withFragment.url).toBe('https://s.example/day.html#a');
+    expect(withFragment.id).toBe(plain.id);
+  });
+});
+
+describe('double-escaped and Media RSS text', () => {
+  it('decodes character references left in a plain-text title once more (JSON Feed, Atom type="text")', () => {
+    const { feed } = parseFeedText(JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'Pixel Envy', items: [{ id: '1', title: 'FCC Says Releasing &#8216;Jokes&#8217; Would &#8216;Harm&#8217; Agency', content_text: 'x' }] }));
+    const [e] = normalizeFeed(feed, { source: { id: 's', url: FEED_URL, title: null, home_page_url: null, category: null }, feedUrl: FEED_URL, now: NOW });
+    expect(e.title).toBe('FCC Says Releasing ‘Jokes’ Would ‘Harm’ Agency');
+    const [atom] = entries('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id><title type="text">Menus, Lists &amp;amp; Dictionaries</title></entry></feed>');
+    expect(atom.title).toBe('Menus, Lists & Dictionaries');
+  });
+
+  it('takes media:group/media:description as the summary of a YouTube entry, paragraphs kept', () => {
+    const [e] = entries(`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><title>t</title><entry><id>yt:video:1</id>
+      <title>Episode 1</title><link rel="alternate" href="https://www.youtube.com/watch?v=1"/><media:group><media:title>Episode 1</media:title>
+      <media:thumbnail url="https://i1.ytimg.com/vi/1/hqdefault.jpg" width="480" height="360"/>
+      <media:description>Bells Hells travel the skies.
+
+Sponsored by Thorum &amp; friends.
+More at https://thorum.example</media:description></media:group></entry></feed>`);
+    expect(e.summaryText).toBe('Bells Hells travel the skies. Sponsored by Thorum & friends. More at https://thorum.example');
+    expect(e.summaryHtml).toBe('<p>Bells Hells travel the skies.</p><p>Sponsored by Thorum &amp; friends.<br>More at https://thorum.example</p>');
+    expect(e.image).toBe('https://i1.ytimg.com/vi/1/hqdefault.jpg');
+  });
+});
+
 describe('dates', () => {
   it('records why the first-seen time stands in for a date', () => {
     const [missing, bad, future, ok] = entries(rss(`<item><title>1</title></item><item><title>2</title><pubDate>someday</pubDate></item>

@@ -32,6 +32,12 @@ describe('canonicalUrl', () => {
     expect(canonicalUrl(input)).toBe(expected);
   });
 
+  it('keeps the fragment only when asked', () => {
+    expect(canonicalUrl('http://Scripting.example/2022/04/05.html?utm_source=x#a080605')).toBe('http://scripting.example/2022/04/05.html');
+    expect(canonicalUrl('http://Scripting.example/2022/04/05.html?utm_source=x#a080605', true)).toBe('http://scripting.example/2022/04/05.html#a080605');
+    expect(canonicalUrl('http://s.example/a#', true)).toBe('http://s.example/a');
+  });
+
   it('refuses non-http URLs', () => {
     expect(canonicalUrl('javascript:alert(1)')).toBeNull();
     expect(canonicalUrl('mailto:a@b.c')).toBeNull();

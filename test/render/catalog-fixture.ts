@@ -2,8 +2,10 @@
  * A small catalog that exercises what the renderers must get right: markup and
  * `]]>` in titles and bodies, XML-forbidden control characters, an entry with
  * no link and no summary, an image whose type the URL does not tell, a story
- * with several outlets and a merged copy, a source's language, and enough
- * filler entries to need a second page.
+ * with several outlets and a merged copy, a source's language, a podcast
+ * episode with several files (one of unknown type), a video embed in content
+ * with no summary beside it, an entry with a link and no text at all, and
+ * enough filler entries to need a second page.
  */
 import { compareEntries, storyOf } from '../../src/catalog';
 import type { SourceSnapshot, Story, StoredEntry } from '../../src/model';
@@ -46,6 +48,17 @@ export const ENTRIES: StoredEntry[] = [
     summaryText: '', image: 'https://img.example.com/photo?id=3', published: T(30), storyId: 'st_bell',
   }),
   entry({ id: 'billboard:0000000000000005', sourceId: 'billboard', url: 'javascript:alert(1)', title: 'A link that must not become an href', published: T(40), storyId: 'st_js' }),
+  entry({
+    id: 'billboard:0000000000000006', sourceId: 'billboard', url: 'https://www.billboard.com/podcast/ep-180', title: 'Ep 180: Reece Shearsmith',
+    image: 'https://i.example.com/cover.jpg', published: T(45), storyId: 'st_podcast',
+    enclosures: [
+      { url: 'https://audio.example.com/ep-180.mp3', type: 'audio/mpeg', length: 92555409, durationSeconds: 4627 },
+      { url: 'https://i.example.com/cover.jpg', type: 'image/jpeg', length: 3551198, durationSeconds: null },
+      { url: 'https://files.example.com/transcript', type: null, length: null, durationSeconds: null },
+    ],
+  }),
+  entry({ id: 'deadline:0000000000000007', sourceId: 'deadline', title: 'Trailer: the sequel', summaryText: '', published: T(50), storyId: 'st_trailer' }),
+  entry({ id: 'variety:0000000000000008', sourceId: 'variety', title: 'Headline only', summaryText: '', published: T(55), storyId: 'st_headline' }),
   ...Array.from({ length: 12 }, (_, i) => entry({
     id: `deadline:f${String(i).padStart(15, '0')}`, sourceId: 'deadline', title: `Filler story ${i}`, published: T(60 + i * 7),
   })),
@@ -56,6 +69,11 @@ export const BODIES = new Map<string, [string, string]>([
   ['variety:0000000000000001', [
     '<p>Who made it &amp; <a href="https://variety.com/x">who</a> did not. A ]]&gt; inside.</p>',
     '<p>Full story with ]]> and <img src="https://i.example.com/inline.png" alt="inline"> and <a href="https://variety.com/y?a=1&amp;b=2">more</a>.</p>',
+  ]],
+  // A video post: content with no text and no summary, an allowed embed as the sanitizer writes it.
+  ['deadline:0000000000000007', [
+    '',
+    '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="Official trailer" width="560" height="315" allowfullscreen sandbox="allow-scripts allow-same-origin allow-popups allow-presentation" loading="lazy" referrerpolicy="strict-origin-when-cross-origin"></iframe><video src="https://v.example.com/clip.mp4" controls></video>',
   ]],
 ]);
 

@@ -20,6 +20,8 @@ const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   textNodeName: '#text',
+  // Numeric character references (plain text writes & and < as &#x26; and &#x3C;) are decoded.
+  htmlEntities: true,
   parseTagValue: false,
   parseAttributeValue: false,
   isArray: (name) => ['item', 'entry', 'link', 'atom:link', 'category', 'author', 'dc:creator', 'outline'].includes(name),
@@ -56,10 +58,10 @@ describe('RSS 2.0 (RSS Board profile)', () => {
     expect(ch.ttl).toBe('15');
   });
 
-  it('writes guid isPermaLink="false" tag: ids, <source url>, dc:creator, category, media:thumbnail and an image enclosure', () => {
+  it('writes guid isPermaLink="false" tag: ids, <source url>, dc:creator, category and media:thumbnail', () => {
     const ch = xml(render('rss', 'limit=100')).rss.channel;
     const items: any[] = ch.item;
-    // 17 entries, one of them a copy merged into its primary.
+    // Every entry but one, a copy merged into its primary.
     expect(items).toHaveLength(ENTRIES.length - 1);
     for (const it of items) {
       expect(it.guid['@isPermaLink']).toBe('false'); // InvalidHttpGUID otherwise
@@ -74,7 +76,8 @@ describe('RSS 2.0 (RSS Board profile)', () => {
     expect(oscars['dc:creator']).toEqual(['Jane Doe', "Ann O'Neil"]);
     expect(oscars.category.map(text)).toEqual(['Film', 'Awards & Prizes']);
     expect(oscars['media:thumbnail']['@url']).toBe('https://i.example.com/oscars.jpg');
-    expect(oscars.enclosure).toEqual({ '@url': 'https://i.example.com/oscars.jpg', '@length': '0', '@type': 'image/jpeg' });
+    // The image is no file the item carries: no enclosure.
+    expect(oscars.enclosure).toBeUndefined();
     expect(oscars.source['#text']).toBe('Variety');
     expect(new Date(oscars.pubDate).toISOString()).toBe(ENTRIES[0].published);
     // Markup travels as escaped text and comes back intact, `]]>` included.
@@ -82,7 +85,6 @@ describe('RSS 2.0 (RSS Board profile)', () => {
     expect(oscars['content:encoded']).toBe(BODIES.get('variety:0000000000000001')![1]);
     // The other member of its story is linked as related.
     expect(oscars['atom:link'].map((l: any) => l['@href'])).toContain('https://example.com/deadline-0000000000000002');
-    // An image whose type the URL does not tell gets a thumbnail but no enclosure (type is required).
     const bell = items.find((i) => text(i.guid).endsWith('billboard:0000000000000004'));
     expect(bell['media:thumbnail']['@url']).toBe('https://img.example.com/photo?id=3');
     expect(bell.enclosure).toBeUndefined();
@@ -92,6 +94,45 @@ describe('RSS 2.0 (RSS Board profile)', () => {
     // A non-http link never reaches a reader.
     const js = items.find((i) => text(i.guid).endsWith('billboard:0000000000000005'));
     expect(js.link).toBeUndefined();
+  });
+
+  it('writes plain text with & and < as hexadecimal references (RSS Board profile, "Encoding character data")', () => {
+    const doc = render('rss', 'limit=100');
+    expect(doc).toContain('<title>Oscars &#x26; &#x3C;Stuff&gt;: "the" nominees</title>');
+    expect(doc).toContain('<category>Awards &#x26; Prizes</category>');
+    expect(doc).toContain('>Billboard &#x26; Co</source>');
+  });
+
+  it("writes a podcast's first file as <enclosure> and the others as media:content (one enclosure per item)", () => {
+    const items: any[] = xml(render('rss', 'limit=100')).rss.channel.item;
+    const ep = items.find((i) => text(i.guid).endsWith('billboard:0000000000000006'));
+    expect(ep.enclosure).toEqual({ '@url': 'https://audio.example.com/ep-180.mp3', '@length': '92555409', '@type': 'audio/mpeg' });
+    expect(ep['media:content']).toEqual([
+      { '@url': 'https://i.example.com/cover.jpg', '@type': 'image/jpeg', '@fileSize': '3551198' },
+      // No type given and none in the URL: RSS and Media RSS still want one.
+      { '@url': 'https://files.example.com/transcript', '@type': 'application/octet-stream' },
+    ]);
+    expect(ep['media:thumbnail']['@url']).toBe('https://i.example.com/cover.jpg');
+  });
+
+  it('puts description before content:encoded, and content alone in description (NeedDescriptionBeforeContent)', () => {
+    const doc = render('rss', 'limit=100');
+    for (const item of doc.split('<item>').slice(1)) {
+      const d = item.indexOf('<description>');
+      const c = item.indexOf('<content:encoded>');
+      if (c >= 0) expect(d, item.slice(0, 200)).toBeGreaterThanOrEqual(0);
+      if (c >= 0) expect(d).toBeLessThan(c);
+    }
+    const trailer = xml(doc).rss.channel.item.find((i: any) => text(i.guid).endsWith('deadline:0000000000000007'));
+    expect(trailer['content:encoded']).toBeUndefined();
+    expect(trailer.description).toContain('Video: Official trailer');
+  });
+
+  it('turns an allowed embed into a link to its video and drops controls (SecurityRisk, SecurityRiskAttr)', () => {
+    const trailer = xml(render('rss', 'limit=100')).rss.channel.item.find((i: any) => text(i.guid).endsWith('deadline:0000000000000007'));
+    expect(trailer.description).not.toMatch(/<iframe|controls/);
+    expect(trailer.description).toContain('<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ" rel="noopener noreferrer">Video: Official trailer</a>');
+    expect(trailer.description).toContain('<video src="https://v.example.com/clip.mp4"></video>');
   });
 
   it('has no relative URL in any href or src inside the content (ContainsRelRef)', () => {
@@ -110,6 +151,8 @@ describe('Atom 1.0 (RFC 4287)', () => {
     const path = '/feed.atom?category=film&limit=5';
     const doc = render('atom', 'category=film&limit=5', path);
     expect(doc.match(/<id>/g)!.length).toBe(1 + 5 + 5); // feed + each entry + each entry's source
+    // §4.2.11: the source carries updated too (the W3C validator: MissingSourceElement).
+    expect(doc.match(/<source>\n<id>[^\n]*\n<title[^\n]*\n<updated>\d{4}-/g)!.length).toBe(5);
     const feed = xml(doc).feed;
     expect(feed['@xmlns']).toBe('http://www.w3.org/2005/Atom');
     expect(typeof feed.id).toBe('string');
@@ -143,12 +186,26 @@ describe('Atom 1.0 (RFC 4287)', () => {
       expect(e.source.id).toBe(src.feed_url);
       expect(text(e.source.title)).toBe(src.title);
       expect(e.source.link.find((l: any) => l['@rel'] === 'self')['@href']).toBe(src.feed_url);
+      expect(e.source.updated).toMatch(RFC3339);
       // §4.1.1.1: content, or a rel=alternate link.
       const alt = e.link?.find((l: any) => l['@rel'] === 'alternate');
       expect(alt || e.content).toBeTruthy();
       if (e.content) expect(e.content['@type']).toBe('html');
-      if (e.summary) expect(e.summary['@type']).toBe('html');
+      // Textual content always (MissingTextualContent), never empty (NotBlank).
+      expect(text(e.summary) || text(e.content)).not.toBe('');
+      if (e.summary) expect(['html', 'text']).toContain(e.summary['@type']);
     }
+    const headline = feed.entry.find((e: any) => e.id.endsWith('variety:0000000000000008'));
+    expect(headline.summary).toEqual({ '@type': 'text', '#text': 'Headline only' });
+    const ep = feed.entry.find((e: any) => e.id.endsWith('billboard:0000000000000006'));
+    expect(ep.link.filter((l: any) => l['@rel'] === 'enclosure')).toEqual([
+      { '@rel': 'enclosure', '@type': 'audio/mpeg', '@length': '92555409', '@href': 'https://audio.example.com/ep-180.mp3' },
+      { '@rel': 'enclosure', '@type': 'image/jpeg', '@length': '3551198', '@href': 'https://i.example.com/cover.jpg' },
+      { '@rel': 'enclosure', '@type': 'application/octet-stream', '@href': 'https://files.example.com/transcript' },
+    ]);
+    const trailer = feed.entry.find((e: any) => e.id.endsWith('deadline:0000000000000007'));
+    expect(text(trailer.content)).toContain('>Video: Official trailer</a>');
+    expect(text(trailer.content)).not.toContain('<iframe');
     const oscars = feed.entry.find((e: any) => e.id.endsWith('variety:0000000000000001'));
     expect(oscars['@xml:lang']).toBe('en-US');
     expect(oscars.author.map((a: any) => a.name)).toEqual(['Jane Doe', "Ann O'Neil"]);
@@ -201,6 +258,25 @@ describe('JSON Feed 1.1', () => {
     expect(bell.url).toBeUndefined();
     const js = doc.items.find((i: any) => i.id === 'billboard:0000000000000005');
     expect(js.url).toBeUndefined();
+  });
+
+  it('lists the files as attachments with mime_type, size and duration, and keeps the embed', () => {
+    const doc = JSON.parse(render('json', 'limit=100'));
+    const ep = doc.items.find((i: any) => i.id === 'billboard:0000000000000006');
+    expect(ep.attachments).toEqual([
+      { url: 'https://audio.example.com/ep-180.mp3', mime_type: 'audio/mpeg', size_in_bytes: 92555409, duration_in_seconds: 4627 },
+      { url: 'https://i.example.com/cover.jpg', mime_type: 'image/jpeg', size_in_bytes: 3551198 },
+      { url: 'https://files.example.com/transcript', mime_type: 'application/octet-stream' },
+    ]);
+    expect(doc.items.find((i: any) => i.id === 'variety:0000000000000001').attachments).toBeUndefined();
+    // JSON Feed keeps the sandboxed embed (no validator rule forbids it; see jsonfeed.ts).
+    expect(doc.items.find((i: any) => i.id === 'deadline:0000000000000007').content_html).toContain('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"');
+    // The schema is not vacuous about attachments.
+    const broken = structuredClone(doc);
+    broken.items.find((i: any) => i.id === 'billboard:0000000000000006').attachments[0] = { url: 'https://a.example/x.mp3', size_in_bytes: -1 };
+    const errors = responseSchemaErrors('jsonfeed', broken).join('\n');
+    expect(errors).toMatch(/mime_type/);
+    expect(errors).toMatch(/size_in_bytes/);
   });
 });
 
