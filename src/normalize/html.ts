@@ -137,6 +137,8 @@ export interface SanitizeResult {
   text: string;
   images: SanitizedImage[];
   truncated: boolean;
+  /** The cut came from maxHtmlChars (markup too long), not from the text budget. */
+  htmlCapped: boolean;
 }
 
 export interface SanitizeOptions {
@@ -224,6 +226,7 @@ interface Run {
   afterPre: boolean;
   /** Open <table> elements: without one, text and most tags need no placing (tree.ts). */
   tables: number;
+  htmlCapped: boolean;
   dropDepth: number;
   dropTag: string;
   textLen: number;
@@ -247,6 +250,7 @@ const room = () => run.maxHtml - run.html.length - run.closeLen;
 function cutHtml(): void {
   if (!run.truncated && room() >= 1) run.html += '…';
   run.truncated = true;
+  run.htmlCapped = true;
 }
 
 /** Text cut so that, escaped, it fits in `n` characters (never inside a surrogate pair). */
@@ -483,11 +487,11 @@ const handler: TokenHandler = {
 };
 
 export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOptions): SanitizeResult {
-  if (!input) return { html: '', text: '', images: [], truncated: false };
+  if (!input) return { html: '', text: '', images: [], truncated: false, htmlCapped: false };
   const outer = run;
   run = {
     base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
-    maxHtml: opts.maxHtmlChars ?? Infinity, html: '', plain: '', images: [], open: [], closeLen: 0, afterPre: false, tables: 0, dropDepth: 0, dropTag: '',
+    maxHtml: opts.maxHtmlChars ?? Infinity, html: '', plain: '', images: [], open: [], closeLen: 0, afterPre: false, tables: 0, htmlCapped: false, dropDepth: 0, dropTag: '',
     textLen: 0, truncated: false, attrs: [], image: null,
   };
   try {
@@ -499,6 +503,7 @@ export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOpt
       text: truncate(collapseWhitespace(repairMojibake(run.plain)), run.maxPlain),
       images: run.images,
       truncated: run.truncated,
+      htmlCapped: run.htmlCapped,
     };
   } finally {
     run = outer;

@@ -20,6 +20,7 @@ import type { Entry, ParsedFeed, ParsedItem, Source } from '../model';
 import { parseFeedDate } from './date';
 import { sanitizeHtml } from './html';
 import { pickImage } from './image';
+import { itemRef, LIMITS, limitEntry, limitItem, limitText, type Warn } from './limits';
 import { collapseWhitespace, escapeHtml, htmlToText, truncate } from './text';
 import { canonicalUrl, resolveUrl } from './url';
 
@@ -33,7 +34,6 @@ export const FINGERPRINT_TEXT_MAX = 6_000;
 /** A date more than this far ahead of first-seen is not believed. */
 export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 const TITLE_FROM_SUMMARY_MAX = 100;
-const MAX_CATEGORIES = 20;
 
 /** An Entry fresh from a feed, with the long text dedupe needs (never stored). */
 export interface NormalizedEntry extends Entry {
@@ -45,6 +45,8 @@ export interface NormalizeContext {
   /** The URL the document was fetched from (after redirects). */
   feedUrl: string;
   now: Date;
+  /** Told of every field cut to its limit (limits.ts), so the source's health can show it. */
+  warn?: Warn;
 }
 
 function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'> {
@@ -64,8 +66,8 @@ function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updat
  * The feed's own title as plain text. ParsedFeed.title is HTML like every text field (an Atom
  * type="text" title arrives escaped), so stripping tags alone would leave "&amp;" in it.
  */
-export function feedTitleText(feed: ParsedFeed): string | null {
-  return htmlToText(feed.title) || null;
+export function feedTitleText(feed: ParsedFeed, warn?: Warn): string | null {
+  return limitText(htmlToText(feed.title), 'feedTitle', warn) || null;
 }
 
 function titleFromUrl(url: string | null): string | null {
@@ -154,13 +156,17 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   if (sameDocument) originalUrl = base;
   const url = sameDocument ? null : canonicalUrl(originalUrl);
   const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
-    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX, maxHtmlChars: LIMITS.contentHtml,
   });
   // With content beside it, the summary's text past what is shown adds nothing the content does not
   // have; without content, the summary is the text near-duplicate detection gets.
   const summary = sanitizeHtml(item.summary, {
     base: summaryBase, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: content.text ? SUMMARY_HTML_TEXT_MAX : FINGERPRINT_TEXT_MAX,
+    maxHtmlChars: LIMITS.summaryHtml,
   });
+  const itemId = itemRef(item.guid ?? item.link);
+  if (content.htmlCapped) ctx.warn?.({ code: 'FIELD_TRUNCATED', field: 'contentHtml', itemId, limit: LIMITS.contentHtml });
+  if (summary.htmlCapped) ctx.warn?.({ code: 'FIELD_TRUNCATED', field: 'summaryHtml', itemId, limit: LIMITS.summaryHtml });
   const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
   let title = htmlToText(item.title);
   if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
@@ -170,7 +176,7 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   const categories: string[] = [];
   for (const c of item.categories) {
     const t = collapseWhitespace(htmlToText(c));
-    if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
+    if (t && !seen.has(t.toLowerCase())) {
       seen.add(t.toLowerCase());
       categories.push(t);
     }
@@ -185,7 +191,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
   const { source, now } = ctx;
   const firstSeen = now.toISOString();
   const drafts = feed.items.map((item) => {
-    const d = normalizeItem(feed, item, ctx);
+    const d = normalizeItem(feed, limitItem(item, ctx.warn), ctx);
     // Don't store the same text twice when the summary is just the start of the content.
     if (d.summaryHtml && d.contentHtml && d.contentPlain.startsWith(d.summaryPlain.replace(/…$/, ''))) d.summaryHtml = '';
     return d;
@@ -208,7 +214,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
     if (emitted.has(key)) return;
     emitted.add(key);
     const contentHash = hash64([d.title, d.url ?? '', d.summaryText, hash64(d.contentHtml), d.authors.join(','), d.categories.join(','), d.image ?? ''].join('\u0001'));
-    out.push({
+    out.push(limitEntry({
       id: `${source.id}:${hash64(key)}`,
       sourceId: source.id,
       guid: d.item.guid,
@@ -229,7 +235,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
       storyId: '',
       bodyKey: null,
       fullText: d.fullText,
-    });
+    }, ctx.warn));
   });
   return out;
 }

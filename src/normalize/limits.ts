@@ -18,7 +18,10 @@
  * XML 1.0 §2.2 does not allow (everything below U+0020 but tab, LF and CR)
  * are removed, as the XML reader removes them from RSS and Atom.
  */
-import type { Entry } from '../model';
+import type { Entry, ParsedItem } from '../model';
+import { safeText } from '../parse/charset';
+
+export { safeText };
 
 /** Characters, or entries for lists. README "Parsing and normalization" lists the same numbers. */
 export const LIMITS = {
@@ -27,12 +30,12 @@ export const LIMITS = {
   /** Sanitized summary HTML, tags included (its text is also capped: SUMMARY_HTML_TEXT_MAX). */
   summaryHtml: 16_384,
   /** Sanitized content HTML, tags included (its text is also capped: CONTENT_TEXT_MAX). */
-  contentHtml: 131_072,
+  contentHtml: 65_536,
   /** One author's name; and how many authors. */
-  author: 200,
+  author: 500,
   authors: 20,
   /** One category; and how many categories. */
-  category: 100,
+  category: 200,
   categories: 20,
   /** Any URL: links, images, enclosures, URLs inside HTML. Longer ones are dropped, not cut. */
   url: 2_048,
@@ -55,28 +58,17 @@ export type LimitedField = keyof typeof LIMITS;
 export interface FieldWarning {
   code: 'FIELD_TRUNCATED';
   field: LimitedField;
+  /** The item's guid, else its link, as the feed wrote it (its first 200 characters). */
   itemId?: string;
   limit: number;
 }
 
-export type Warn = (w: FieldWarning) => void;
-
-// XML 1.0 §2.2 Char: tab, LF, CR and U+0020 up, without surrogates and U+FFFE/U+FFFF.
-// eslint-disable-next-line no-control-regex
-const C0 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
-const NOT_CHAR = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g;
-// eslint-disable-next-line no-control-regex
-const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
-
-/**
- * Text safe to serialize as JSON and XML: C0 controls are removed (as the XML reader removes them
- * from RSS and Atom), unpaired surrogates and U+FFFE/U+FFFF become U+FFFD (in place, so nothing new
- * becomes adjacent).
- */
-export function safeText(s: string): string {
-  if (!SUSPECT.test(s)) return s;
-  return s.replace(NOT_CHAR, '\ufffd').replace(C0, '');
+/** How a warning names an item: its guid or link, short enough to show. */
+export function itemRef(guidOrLink: string | null | undefined): string | undefined {
+  return guidOrLink ? cutText(safeText(guidOrLink), 200) : undefined;
 }
+
+export type Warn = (w: FieldWarning) => void;
 
 /** The first `max` characters of `s`, never ending inside a surrogate pair, with an ellipsis when cut. */
 export function cutText(s: string, max: number): string {
@@ -96,14 +88,14 @@ export function limitText(s: string, field: LimitedField, warn: Warn | undefined
   return cutText(t, max);
 }
 
-function limitUrl(u: string | null, field: LimitedField, warn: Warn | undefined, itemId: string): string | null {
+function limitUrl(u: string | null, field: LimitedField, warn: Warn | undefined, itemId: string | undefined): string | null {
   if (u === null) return null;
   if (u.length <= LIMITS.url) return safeText(u);
   warn?.({ code: 'FIELD_TRUNCATED', field, itemId, limit: LIMITS.url });
   return null;
 }
 
-function limitList(xs: string[], one: LimitedField, many: LimitedField, warn: Warn | undefined, itemId: string): string[] {
+function limitList(xs: string[], one: LimitedField, many: LimitedField, warn: Warn | undefined, itemId: string | undefined): string[] {
   let list = xs;
   if (list.length > LIMITS[many]) {
     warn?.({ code: 'FIELD_TRUNCATED', field: many, itemId, limit: LIMITS[many] });
@@ -112,13 +104,28 @@ function limitList(xs: string[], one: LimitedField, many: LimitedField, warn: Wa
   return list.map((x) => limitText(x, one, warn, itemId)).filter(Boolean);
 }
 
+/** An item with at most LIMITS.enclosures enclosures and as many media images (the same item when within). */
+export function limitItem(item: ParsedItem, warn?: Warn): ParsedItem {
+  const max = LIMITS.enclosures;
+  if (item.enclosures.length <= max && item.images.length <= max) return item;
+  warn?.({ code: 'FIELD_TRUNCATED', field: 'enclosures', itemId: itemRef(item.guid ?? item.link), limit: max });
+  return { ...item, enclosures: item.enclosures.slice(0, max), images: item.images.slice(0, max) };
+}
+
 /**
  * An entry with every field within its limit and safe to serialize. HTML fields arrive capped
  * by the sanitizer (normalize passes LIMITS.summaryHtml/contentHtml), so here they are only
  * cleaned of characters, which cannot open or close markup.
  */
-export function limitEntry<E extends Entry>(e: E, warn?: Warn): E {
-  const id = e.id;
+export function limitEntry<E extends Entry>(e: E, report?: Warn): E {
+  const id = itemRef(e.guid ?? e.originalUrl);
+  // One warning per field and entry, however many of its authors or URLs were cut.
+  const warned = new Set<LimitedField>();
+  const warn: Warn | undefined = report && ((w) => {
+    if (warned.has(w.field)) return;
+    warned.add(w.field);
+    report(w);
+  });
   e.title = limitText(e.title, 'title', warn, id);
   e.summaryText = safeText(e.summaryText);
   if (e.summaryHtml) e.summaryHtml = safeText(e.summaryHtml);
