@@ -10,7 +10,7 @@
  * tracking pixels (1x1 images, known beacon hosts). Every text node and
  * attribute value is re-escaped on output, and only allow-listed names are
  * ever written, so whatever the tokenizer made of hostile input, the output
- * cannot open markup we did not write (test/browser/xss.test.ts renders 100+
+ * cannot open markup we did not write (test/browser/xss.browser.ts renders 150
  * evasion vectors in Chromium to check it).
  *
  * Tokens come from tokenize.ts (WHATWG tokenization states, the standard's
@@ -25,7 +25,7 @@
  *
  * Why not HTMLRewriter: it exists only inside workerd (the pure core is
  * tested in Node) and it was slower on our content (measured in workerd:
- * test/integration/sanitizer-choice.test.ts, numbers in the README).
+ * bench/sanitizer.bench.ts, numbers in the README).
  */
 import { MAX_URL_CHARS } from './limits';
 import { collapseWhitespace, repairMojibake, truncate } from './text';

@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FeedError } from '../../src/errors';
 import { decodeBody, decodeTransport, parseFeedBody, parseFeedText } from '../../src/parse/index';
 import type { ParsedFeed } from '../../src/model';
-import { FUZZ_SCALE, Rng, mutate, seedFor } from '../support/fuzz';
+import { FUZZ_SCALE, FUZZ_TIMEOUT, Rng, mutate, seedFor } from '../support/fuzz';
 import { sanitizerViolation } from '../support/html-oracles';
 import { DELIBERATE, disagreement } from '../support/tokenizer-oracle';
 import { walkFiles } from '../support/walk';
@@ -107,5 +107,5 @@ describe.skipIf(!present)('differential suites over ../shared/corpus', () => {
     }
     console.log(`corpus mutants: ${mutants} parsed, ${bad.length} uncoded errors`);
     expect(bad).toEqual([]);
-  }, 300_000);
+  }, FUZZ_TIMEOUT * 5);
 });

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { sanitizeHtml } from '../../src/normalize/html';
 import { XSS_VECTORS } from '../browser/xss-vectors';
-import { FUZZ_SCALE, fuzz, genHtml, minimize, seedFor } from '../support/fuzz';
+import { FUZZ_SCALE, FUZZ_TIMEOUT, fuzz, genHtml, minimize, seedFor } from '../support/fuzz';
 import { mxssViolation, sanitizerViolation, treeViolation, xssFindings } from '../support/html-oracles';
 
 const OPTS = { base: 'https://example.test/dir/page.html' };
@@ -32,7 +32,7 @@ describe('sanitizer: mutation-XSS fixed point under parse5, and js-xss finds not
     console.log(`sanitizer fuzz: ${ran} generated fragments, ${failures.length} failures`);
     expect(ran).toBe(GENERATED);
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, FUZZ_TIMEOUT);
 
   it('the judges can fail: they catch what a naive sanitizer lets through', () => {
     // Mutation XSS: a naive filter sees a <p> with a title; a browser sees an <img> with a handler.

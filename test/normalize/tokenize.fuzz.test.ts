@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { sanitizeHtml } from '../../src/normalize/html';
 import { htmlToText } from '../../src/normalize/text';
 import { tokenizeHtml } from '../../src/normalize/tokenize';
-import { FUZZ_SCALE, countSteps, fuzz, genHtml, seedFor, type Rng } from '../support/fuzz';
+import { FUZZ_SCALE, FUZZ_TIMEOUT, countSteps, fuzz, genHtml, seedFor, type Rng } from '../support/fuzz';
 import { disagreement, ours, theirs } from '../support/tokenizer-oracle';
 
 describe('tokenizeHtml agrees with parse5', () => {
@@ -60,13 +60,14 @@ describe('tokenizeHtml agrees with parse5', () => {
     const { ran, failures } = fuzz(2000 * FUZZ_SCALE, seedFor('script-data'), gen, disagreement);
     expect(ran).toBe(2000 * FUZZ_SCALE);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 
-  it(`agrees on ${5000 * FUZZ_SCALE} generated fragments`, () => {
-    const { ran, failures } = fuzz(5000 * FUZZ_SCALE, seedFor('tokenizer'), (r) => genHtml(r), disagreement);
+  it(`agrees on ${10_000 * FUZZ_SCALE} generated fragments`, () => {
+    const { ran, failures } = fuzz(10_000 * FUZZ_SCALE, seedFor('tokenizer'), (r) => genHtml(r), disagreement);
     console.log(`tokenizer differential: ${ran} generated fragments, ${failures.length} failures`);
+    expect(ran).toBe(10_000 * FUZZ_SCALE);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 });
 
 describe('tokenizing, sanitizing and text extraction are linear in the input', () => {

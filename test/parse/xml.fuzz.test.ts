@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { FeedError } from '../../src/errors';
 import { parseFeedText } from '../../src/parse/index';
 import { MAX_XML_DEPTH, readXml, type XmlDocument, type XmlElement } from '../../src/parse/xml';
-import { FUZZ_SCALE, Rng, countSteps, fuzz, genXml, mutate, seedFor } from '../support/fuzz';
+import { FUZZ_SCALE, FUZZ_TIMEOUT, Rng, countSteps, fuzz, genXml, mutate, seedFor } from '../support/fuzz';
 import { xmlDisagreement } from '../support/xml-oracle';
 
 /** Characters the tree holds (names, attributes, text) and its element count. */
@@ -72,7 +72,7 @@ describe('readXml agrees with saxes on well-formed documents', () => {
     console.log(`readXml vs saxes: ${ran} generated documents, ${compared} well-formed and compared, ${failures.length} failures`);
     expect(failures).toEqual([]);
     expect(compared).toBeGreaterThan(ran * 0.9);
-  });
+  }, FUZZ_TIMEOUT);
 });
 
 describe('readXml regressions (each failed before its fix)', () => {
@@ -142,8 +142,9 @@ describe('parsing mutated documents: coded errors only, linear work, bounded tre
       return s;
     }, robustness);
     console.log(`readXml robustness: ${ran} mutated documents, ${failures.length} failures`);
+    expect(ran).toBe(4000 * FUZZ_SCALE);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 
   it(`on ${1000 * FUZZ_SCALE} mutated JSON feeds`, () => {
     const json = (r: Rng) => JSON.stringify({
@@ -165,5 +166,5 @@ describe('parsing mutated documents: coded errors only, linear work, bounded tre
     });
     expect(ran).toBe(1000 * FUZZ_SCALE);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 });

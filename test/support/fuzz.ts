@@ -11,6 +11,8 @@
 
 /** Inputs per suite = base × FUZZ_SCALE. */
 export const FUZZ_SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1) || 1);
+/** Time allowed to a generated-input test: generous, since the count grows with FUZZ_SCALE and machines are shared. */
+export const FUZZ_TIMEOUT = 60_000 * FUZZ_SCALE;
 /** The seed every suite derives its own from; fixed for npm test so runs repeat exactly. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed) >>> 0;
 
