@@ -386,7 +386,7 @@ function startTag(name: string, selfClosing: boolean): void {
   if (out === null) return;
   // Room for the wrappers a table may imply, then a browser's own placement of the tag (tree.ts).
   if (run.open.length >= MAX_OPEN_ELEMENTS - 3) return;
-  if ((rule.kind || run.tables) && !placeStartTag(tag, rule.kind, run.open, TREE)) return;
+  if ((rule.kind || run.tables) && !placeStartTag(tag, rule.kind, run.open, TREE, run.tables > 0)) return;
   const closing = rule.isVoid ? 0 : tag.length + 3;
   if (out.length + closing > room() - 1) {
     cutHtml();

@@ -134,32 +134,40 @@ const PART = 1;
 const CLOSER = 2;
 const ANCHOR = 4;
 const RUBY_TEXT = 8;
+const LIST_ITEM = 16;
+const DEF_ITEM = 32;
+const HEAD = 64;
 
 /** The bits placeStartTag needs for a tag name; 0 for a tag that simply opens where it is. */
 export function tagKind(tag: string): number {
   return (TABLE_PART.has(tag) ? PART : 0) | (CLOSES_P.has(tag) ? CLOSER : 0) | (tag === 'a' ? ANCHOR : 0) |
-    (tag === 'rt' || tag === 'rp' ? RUBY_TEXT : 0);
+    (tag === 'rt' || tag === 'rp' ? RUBY_TEXT : 0) | (tag === 'li' ? LIST_ITEM : 0) | (tag === 'dd' || tag === 'dt' ? DEF_ITEM : 0) |
+    (HEADING.has(tag) ? HEAD : 0);
 }
 
 /**
  * Make the open elements ready for a start tag of `tag` (`kind` = tagKind(tag)), as a browser
- * would: implied closes and table wrappers are written through `w`. Returns false when a browser
- * would ignore the tag here.
+ * would: implied closes and table wrappers are written through `w`. `inTable` says whether any
+ * <table> is open (without one, no table mode can apply). Returns false when a browser would
+ * ignore the tag here.
  */
-export function placeStartTag(tag: string, kind: number, open: string[], w: TreeWriter): boolean {
-  for (;;) {
-    const cur = open[open.length - 1];
-    if (cur !== undefined && TABLE_CONTEXT.has(cur)) {
-      const fit = fitInTable(tag, cur, open, w);
-      if (fit === 'again') continue;
-      return fit === 'ok';
+export function placeStartTag(tag: string, kind: number, open: string[], w: TreeWriter, inTable: boolean): boolean {
+  if (inTable) {
+    for (;;) {
+      const cur = open[open.length - 1];
+      if (cur !== undefined && TABLE_CONTEXT.has(cur)) {
+        const fit = fitInTable(tag, cur, open, w);
+        if (fit === 'again') continue;
+        return fit === 'ok';
+      }
+      if (!(kind & PART)) break;
+      // In a cell or caption: close it and try again in the row or table.
+      const i = indexOfAnyInScope(open, CELL_OR_CAPTION, TABLE_SCOPE);
+      if (i < 0) return false;
+      w.closeTo(i);
     }
-    if (kind === 0) return true;
-    if (!(kind & PART)) break;
-    // In a cell or caption: close it and try again in the row or table; outside tables, ignored.
-    const i = indexOfAnyInScope(open, CELL_OR_CAPTION, TABLE_SCOPE);
-    if (i < 0) return false;
-    w.closeTo(i);
+  } else if (kind & PART) {
+    return false; // outside tables a browser ignores table parts
   }
   if (kind & ANCHOR) {
     // An <a> inside an open <a> (up to the last marker: td, th, caption) is closed first.
@@ -169,10 +177,10 @@ export function placeStartTag(tag: string, kind: number, open: string[], w: Tree
     if (indexInScope(open, 'ruby', SCOPE) >= 0) while (IMPLIED_END.has(top(open))) w.closeTo(open.length - 1);
   }
   if (!(kind & CLOSER)) return true;
-  if (tag === 'li') closeListItem(open, 'li', w);
-  else if (tag === 'dd' || tag === 'dt') closeListItem(open, DD_DT, w);
+  if (kind & LIST_ITEM) closeListItem(open, 'li', w);
+  else if (kind & DEF_ITEM) closeListItem(open, DD_DT, w);
   closeP(open, w);
-  if (HEADING.has(tag) && HEADING.has(top(open))) w.closeTo(open.length - 1);
+  if (kind & HEAD && HEADING.has(top(open))) w.closeTo(open.length - 1);
   return true;
 }
 
