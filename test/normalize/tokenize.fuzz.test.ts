@@ -77,13 +77,14 @@ describe('tokenizing, sanitizing and text extraction are linear in the input', (
 
   it.each([
     // Before the fix each comment searched for "--!>" to the end of the input (quadratic).
-    ['many comments', '<!---->'.repeat(20_000)],
-    // Before the fix each attribute was checked against every earlier one (quadratic).
+    ['many comments', '<!---->'.repeat(5_000)],
+    // Before the fix each attribute was checked against every earlier one (quadratic, in array scans the
+    // step count does not see: at this size it took the old tokenizer past the test's time limit).
     ['a tag with many attributes', `<p ${Array.from({ length: 20_000 }, (_, i) => `a${i}=v`).join(' ')}>x</p>`],
-    ['deep nesting and stray end tags', `${'<div><li>'.repeat(10_000)}${'</span>'.repeat(10_000)}`],
-    ['unclosed raw text and script escapes', `<script><!--${'<script>'.repeat(10_000)}`],
-    ['many "<" and "&"', '<&'.repeat(30_000)],
-    ['many table parts outside and inside tables', `${'<td><tr>'.repeat(5_000)}<table>${'<caption><col>x'.repeat(5_000)}`],
+    ['deep nesting and stray end tags', `${'<div><li>'.repeat(3_000)}${'</span>'.repeat(3_000)}`],
+    ['unclosed raw text and script escapes', `<script><!--${'<script>'.repeat(3_000)}`],
+    ['many "<" and "&"', '<&'.repeat(10_000)],
+    ['many table parts outside and inside tables', `${'<td><tr>'.repeat(2_000)}<table>${'<caption><col>x'.repeat(2_000)}`],
   ])('%s', (_name, html) => {
     const limit = STEPS_PER_CHAR * html.length + 2_000;
     expect(steps(() => tokenizeHtml(html, noop))).toBeLessThan(limit);
