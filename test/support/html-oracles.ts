@@ -6,8 +6,10 @@
  *    through `parse → serialize → sanitize` (mutation XSS lives in exactly the
  *    gap between how a sanitizer and a browser read the same string), and the
  *    tree parse5 builds from it must hold only allow-listed elements and
- *    attributes, with absolute http(s) URLs. The fragment is parsed in a
- *    `<div>` context, where the page puts it.
+ *    attributes, with absolute http(s) URLs. The output is parsed in a
+ *    `<div>` context, where the page puts it (the allow-list check and the
+ *    fixed point), and in parseFragment's default `<template>` context (the
+ *    fixed point).
  *  - js-xss (`xss`), a library sanitizer with its own tokenizer and its own
  *    URL rules: run over our output, it must have nothing to remove.
  */
@@ -76,9 +78,11 @@ export function mxssViolation(input: string, opts: SanitizeOptions, out?: string
   const a = out ?? sanitizeHtml(input, opts).html;
   const tree = treeViolation(a);
   if (tree) return `parse5 tree: ${tree}; output ${JSON.stringify(a).slice(0, 300)}`;
-  const b = serialize(parseInDiv(a));
-  const c = sanitizeHtml(b, { ...opts, maxTextChars: undefined }).html;
-  if (a !== c) return `not a fixed point:\n      sanitize(x)          = ${JSON.stringify(a).slice(0, 400)}\n      sanitize(parse5(..)) = ${JSON.stringify(c).slice(0, 400)}`;
+  // In a <div>, where the page puts it, and with parseFragment's default (<template>) context.
+  for (const [where, tree] of [['in a <div>', parseInDiv(a)], ['in parseFragment\'s default context', parseFragment(a)]] as const) {
+    const c = sanitizeHtml(serialize(tree), { ...opts, maxTextChars: undefined }).html;
+    if (a !== c) return `not a fixed point ${where}:\n      sanitize(x)          = ${JSON.stringify(a).slice(0, 400)}\n      sanitize(parse5(..)) = ${JSON.stringify(c).slice(0, 400)}`;
+  }
   return null;
 }
 
