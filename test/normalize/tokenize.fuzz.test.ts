@@ -35,6 +35,8 @@ describe('tokenizeHtml agrees with parse5', () => {
     ['CR and CRLF become LF', 'a\r\nb\rc<a title="x\r\ny">'],
     ['U+0000 is dropped in text and replaced elsewhere', 'a\u0000b<a\u0000 t\u0000="v\u0000">x</a><style>\u0000</style>'],
     ['plaintext runs to the end', '<plaintext></plaintext><b>'],
+    ['many attributes, repeats past the 16th (the set kicks in)', `<a ${Array.from({ length: 20 }, (_, i) => `a${i}=${i}`).join(' ')} a3=dup a17=dup A19=dup></a><b a0=x a17=y>`],
+    ['non-ASCII in names: only ASCII is lowercased (U+212A KELVIN SIGN stays)', '<LIN\u212a HREF=x \u00c9T\u00c9=1>'],
   ])('%s', (_name, s) => {
     expect(ours(s)).toEqual(theirs(s));
   });
