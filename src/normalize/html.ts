@@ -226,6 +226,7 @@ interface Run {
   afterPre: boolean;
   /** Open <table> elements: without one, text and most tags need no placing (tree.ts). */
   tables: number;
+  /** maxHtmlChars cut the output (as opposed to the text budget). */
   htmlCapped: boolean;
   dropDepth: number;
   dropTag: string;
@@ -255,6 +256,7 @@ function cutHtml(): void {
 
 /** Text cut so that, escaped, it fits in `n` characters (never inside a surrogate pair). */
 function fitEscaped(t: string, n: number): string {
+  if (n <= 0) return '';
   let cut = t.slice(0, n);
   while (cut && escText(cut).length > n) cut = cut.slice(0, Math.max(0, cut.length - Math.ceil((escText(cut).length - n) / 4) - 1));
   return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
@@ -281,7 +283,7 @@ function emitText(t: string): boolean {
     run.truncated ||= cut;
     let escaped = escText(t);
     if (escaped.length > room() - 1) {
-      t = fitEscaped(t, room() - 1);
+      t = fitEscaped(t, Math.max(0, room() - 1));
       escaped = escText(t);
       run.html += escaped;
       cutHtml();

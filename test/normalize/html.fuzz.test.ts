@@ -102,3 +102,17 @@ describe('sanitizer: regressions the judges found (each was a failure before its
     expect(mxssViolation(r.html, OPTS)).toBeNull();
   });
 });
+
+describe('sanitizer: the HTML budget, on generated input', () => {
+  it(`never writes more than maxHtmlChars, and what it writes is a fixed point (${1000 * FUZZ_SCALE} fragments, budgets of 0-400)`, () => {
+    const { ran, failures } = fuzz(1000 * FUZZ_SCALE, seedFor('sanitizer-budget'), (r) => `${r.int(400)}|${genHtml(r)}`, (s) => {
+      const bar = s.indexOf('|');
+      const budget = Number(s.slice(0, bar));
+      const r = sanitizeHtml(s.slice(bar + 1), { ...OPTS, maxHtmlChars: budget });
+      if (r.html.length > Math.max(budget, 1)) return `${r.html.length} characters for a budget of ${budget}`;
+      return mxssViolation('', OPTS, r.html);
+    });
+    expect(ran).toBe(1000 * FUZZ_SCALE);
+    expect(failures).toEqual([]);
+  }, FUZZ_TIMEOUT);
+});
