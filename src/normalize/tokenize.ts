@@ -49,7 +49,7 @@ const RCDATA = new Set(['title', 'textarea']);
 const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 12 || c === 13;
 const isAlpha = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 
-/** Whether the input being tokenized holds U+0000 (checked once per call; almost never). */
+/** Whether the input being tokenized holds U+0000 (checked once per call; almost never). Handlers never tokenize re-entrantly. */
 let hasNul = false;
 
 /** Text in the data state: U+0000 is dropped ("in body", §13.2.6.4.7), references decoded. */
@@ -57,6 +57,9 @@ function dataText(s: string): string {
   if (hasNul) s = s.replace(/\0/g, '');
   return s.indexOf('&') < 0 ? s : decodeHTML(s);
 }
+
+/** RCDATA text: references decoded (U+0000 is handled by noNul). */
+const decodeText = (s: string) => (s.indexOf('&') < 0 ? s : decodeHTML(s));
 
 /** U+0000 anywhere but in the data state is U+FFFD (§13.2.5: unexpected-null-character). */
 const noNul = (s: string) => (hasNul ? s.replace(/\0/g, '\ufffd') : s);
@@ -250,8 +253,6 @@ function rawContent(s: string, i: number, name: string, h: TokenHandler): number
   if (h.endTag(name) === false) return -1;
   return after.end;
 }
-
-const decodeText = (s: string) => (s.indexOf('&') < 0 ? s : decodeHTML(s));
 
 export function tokenizeHtml(input: string, h: TokenHandler): void {
   // §13.2.3.5: the input stream normalizes newlines before the tokenizer sees it.
