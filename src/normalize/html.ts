@@ -249,7 +249,8 @@ const room = () => run.maxHtml - run.html.length - run.closeLen;
 
 /** The HTML budget ran out: stop here, with an ellipsis when it fits. */
 function cutHtml(): void {
-  if (!run.truncated && room() >= 1) run.html += '…';
+  // The ellipsis is text like any other: in a table it needs a cell (placeText), or a browser moves it out.
+  if (!run.truncated && room() >= 1 && (!run.tables || placeText('…', run.open, TREE)) && room() >= 1) run.html += '…';
   run.truncated = true;
   run.htmlCapped = true;
 }
