@@ -66,7 +66,7 @@ beforeAll(async () => {
     root: join(process.cwd(), 'test', 'fixtures', 'feeds'),
     routes: [
       // A public-looking first hop that redirects to a loopback address.
-      (req, res, u) => {
+      (_req, res, u) => {
         if (u.pathname !== '/to-loopback') return false;
         res.statusCode = 302;
         res.setHeader('Location', 'http://127.0.0.1:9/private');

@@ -12,7 +12,7 @@
  *    throws nothing but a coded FeedError.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FeedError } from '../../src/errors';
 import { decodeBody, decodeTransport, parseFeedBody, parseFeedText } from '../../src/parse/index';

@@ -124,7 +124,7 @@ export function xssFindings(out: string): string | null {
   const found: string[] = [];
   filterXSS(out, {
     whiteList: WHITE_LIST,
-    onIgnoreTag(tag, html) {
+    onIgnoreTag(_tag, html) {
       found.push(`tag ${html.slice(0, 80)}`);
     },
     onIgnoreTagAttr(tag, name, value) {
