@@ -16,8 +16,8 @@
  *   (Content-Length is checked first when the server declares one);
  * - Retry-After, Cache-Control max-age (less Age) and Expires read off the response.
  *
- * The fetch function itself is injected, so tests can count requests and the
- * benchmark can run this in Node.
+ * The fetch function and the timers are injected, so tests can count requests
+ * and drive the timeouts with a manual clock, and the benchmark can run this in Node.
  */
 import { FeedError } from './errors';
 
@@ -39,7 +39,20 @@ export interface FetchOptions {
   deadlineMs?: number;
   /** Called before every request (redirect hops included); false means the run's subrequest budget is spent. */
   acquireSubrequest?: () => boolean;
+  /** The timers behind the timeout and the retry pause; the platform's by default, a manual clock in tests. */
+  timer?: Timer;
 }
+
+/** setTimeout and clearTimeout, injectable so that no test has to wait for the wall clock. */
+export interface Timer {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const PLATFORM_TIMER: Timer = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** What every completed fetch reports, with or without a body. */
 interface FetchResult {
@@ -77,19 +90,30 @@ export class FetchFailure extends FeedError {
   retries = 0;
 }
 
-const CONNECT_RETRY_DELAY_MS = 300;
+export const CONNECT_RETRY_DELAY_MS = 300;
 
 // ---- URL policy -----------------------------------------------------------
+//
+// Addresses follow the IANA IPv4 and IPv6 Special-Purpose Address Registries
+// (iana.org/assignments/iana-ipv4-special-registry, iana-ipv6-special-registry;
+// RFC 6890): an address in a block that is not "globally reachable" is refused.
+// The few globally reachable anycast services inside such blocks (AS112, AMT,
+// PCP/TURN anycast) serve no feeds, so their whole blocks are refused. An IPv6
+// address that embeds an IPv4 address (IPv4-mapped, -compatible, -translated,
+// NAT64, 6to4) is judged by that IPv4 address, so no IPv6 spelling reaches a
+// private IPv4 host.
 
-/** IPv4 ranges that are not the public internet (RFC 6890 special-purpose registry). */
+/** IPv4 blocks that are not the public internet (IANA IPv4 Special-Purpose Address Registry, plus multicast). */
 function ipv4NotPublic(a: number, b: number, c: number): boolean {
-  return a === 0 || a === 10 || a === 127 || // "this network", private, loopback
+  return a === 0 || a === 10 || a === 127 || // "this network" (RFC 791), private (RFC 1918), loopback (RFC 1122)
     (a === 100 && b >= 64 && b <= 127) || // shared address space (CGNAT), RFC 6598
-    (a === 169 && b === 254) || // link-local
+    (a === 169 && b === 254) || // link-local, RFC 3927
     (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || // private, RFC 1918
-    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments, TEST-NET-1
-    (a === 198 && (b === 18 || b === 19)) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || // benchmarking, TEST-NET-2/3
-    a >= 224; // multicast, reserved, broadcast
+    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments (RFC 6890), TEST-NET-1 (RFC 5737)
+    (a === 192 && b === 88 && c === 99) || // 6to4 relay anycast, deprecated (RFC 7526)
+    (a === 192 && ((b === 31 && c === 196) || (b === 52 && c === 193) || (b === 175 && c === 48))) || // AS112, AMT, AS112 (no feeds)
+    (a === 198 && (b === 18 || b === 19)) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || // benchmarking (RFC 2544), TEST-NET-2/3
+    a >= 224; // multicast (RFC 5771), reserved 240/4 (RFC 1112), limited broadcast
 }
 
 function ipv4Parts(host: string): [number, number, number, number] | null {
@@ -108,20 +132,44 @@ function ipv6Groups(h: string): number[] | null {
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
+const v4At = (hi: number, lo: number) => ipv4NotPublic(hi >> 8, hi & 0xff, lo >> 8);
+
+/** Whether an IPv6 address is outside the public internet, by the IANA IPv6 Special-Purpose Address Registry. */
 function ipv6NotPublic(host: string): boolean {
   const g = ipv6Groups(host.replace(/^\[|\]$/g, '').toLowerCase());
   if (!g) return false;
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] <= 1) return true; // :: and ::1
-  if ((g[0] & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
-  if ((g[0] & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
-  if ((g[0] & 0xff00) === 0xff00) return true; // multicast
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return true; // documentation
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d):
-  // the URL parser writes the IPv4 part in hex, so judge the embedded address.
-  const mapped = g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0);
-  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0);
-  if (mapped || nat64) return ipv4NotPublic(g[6] >> 8, g[6] & 0xff, g[7] >> 8);
-  return false;
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (g[0] === 0) {
+    // ::/8 is reserved (IPv6 Address Space registry). Within it only the IPv4-embedding forms name a
+    // host: IPv4-mapped ::ffff:0:0/96 (RFC 4291), IPv4-translated ::ffff:0:0:0/96 (RFC 2765) and the
+    // deprecated IPv4-compatible ::/96 (RFC 4291 §2.5.5.1), each judged by its IPv4 address.
+    // :: and ::1 (unspecified, loopback) are refused like everything else here.
+    const embeds = zero(1, 5) && (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || g[7] > 1))) ||
+      (zero(1, 4) && g[4] === 0xffff && g[5] === 0);
+    return embeds ? v4At(g[6], g[7]) : true;
+  }
+  // 64:ff9b::/96, the NAT64 well-known prefix (RFC 6052): judged by its IPv4 address.
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return v4At(g[6], g[7]);
+  // 64:ff9b:1::/48, local-use IPv4/IPv6 translation (RFC 8215): not globally reachable.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true;
+  // 2002::/16, 6to4 (RFC 3056): the IPv4 address is in the next 32 bits.
+  if (g[0] === 0x2002) return v4At(g[1], g[2]);
+  // 2001::/23, IETF protocol assignments (RFC 2928): Teredo (which hides an IPv4 address),
+  // benchmarking, ORCHID and anycast services; not globally reachable as a block.
+  if (g[0] === 0x2001 && g[1] < 0x200) return true;
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return true; // documentation, RFC 3849
+  if (g[0] === 0x3fff && g[1] < 0x1000) return true; // documentation, RFC 9637 (3fff::/20)
+  // Everything outside 2000::/3, the global unicast space (RFC 4291 §2.4), is special or unassigned:
+  // discard-only 100::/64 (RFC 6666), dummy prefix 100:0:0:1::/64 (RFC 9780), SRv6 SIDs 5f00::/16
+  // (RFC 9602), unique local fc00::/7 (RFC 4193), deprecated site-local fec0::/10 (RFC 3879),
+  // link-local fe80::/10, multicast ff00::/8 (RFC 4291).
+  return (g[0] & 0xe000) !== 0x2000;
+}
+
+/** Names that only resolve inside a network: RFC 6761 special-use names and common local suffixes. */
+function internalName(host: string): boolean {
+  return host === 'localhost' || host === 'localhost.localdomain' ||
+    /\.(localhost|localdomain|local|internal|intranet|lan|home\.arpa)$/.test(host);
 }
 
 /**
@@ -150,9 +198,8 @@ export function urlPolicyViolation(raw: string, allowPrivate: boolean): string |
   if (allowPrivate) return null;
   const host = u.hostname.toLowerCase().replace(/\.+$/, '');
   const v4 = ipv4Parts(host);
-  const internalName = host === 'localhost' || /\.(localhost|local|internal|intranet|lan|home\.arpa)$/.test(host) ||
-    (!v4 && !host.includes(':') && !host.includes('.'));
-  if (internalName || (v4 && ipv4NotPublic(v4[0], v4[1], v4[2])) || ipv6NotPublic(host)) {
+  const singleLabel = !v4 && !host.includes(':') && !host.includes('.');
+  if (internalName(host) || singleLabel || (v4 && ipv4NotPublic(v4[0], v4[1], v4[2])) || (host.startsWith('[') && ipv6NotPublic(host))) {
     return `host ${host} is loopback, private, link-local or not public (set ALLOW_PRIVATE_SOURCES=true for local development)`;
   }
   return null;
@@ -266,7 +313,8 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
   const reason = byDeadline
     ? new FetchFailure('DEADLINE', 'fetch', `the run's deadline came before a complete response (${limitMs} ms left)`)
     : new FetchFailure('TIMEOUT', 'fetch', `no complete response within ${opts.timeoutMs} ms`);
-  const timer = setTimeout(() => controller.abort(reason), limitMs);
+  const timers = opts.timer ?? PLATFORM_TIMER;
+  const timer = timers.set(() => controller.abort(reason), limitMs);
   const conditional = Boolean(opts.etag || opts.lastModified);
   let current = url;
   let requests = 0;
@@ -299,7 +347,7 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
           if (controller.signal.aborted) throw controller.signal.reason;
           if (attempt === 0) {
             retries++;
-            await new Promise((r) => setTimeout(r, CONNECT_RETRY_DELAY_MS));
+            await new Promise<void>((r) => timers.set(r, CONNECT_RETRY_DELAY_MS));
             continue;
           }
           const msg = err instanceof Error ? err.message : String(err);
@@ -346,6 +394,6 @@ export async function fetchFeed(fetchFn: FetchFn, url: string, opts: FetchOption
     failure.retries = retries;
     throw failure;
   } finally {
-    clearTimeout(timer);
+    timers.clear(timer);
   }
 }

@@ -10,7 +10,8 @@ import type { RunConfig } from './config';
 import { asFeedError, FeedError } from './errors';
 import { FetchFailure, fetchFeed, type FetchFn } from './fetch';
 import { sha256Hex } from './hash';
-import type { Source, SourceOutcome, SourceState } from './model';
+import type { IngestWarning, Source, SourceOutcome, SourceState } from './model';
+import type { Warn } from './normalize/limits';
 import { feedTitleText, normalizeFeed } from './normalize/index';
 import { decodeTransport, parseFeedBody } from './parse/index';
 
@@ -60,12 +61,16 @@ export async function ingestSource(
     const { feed, repaired } = parseFeedBody(await decodeTransport(res.body), res.contentType);
     // Repair keeps what a broken document still holds; one that yields no item at all is a failure.
     if (repaired && feed.items.length === 0) throw new FeedError('INVALID_FEED', 'parse', 'malformed XML with no complete item to recover');
-    const entries = normalizeFeed(feed, { source, feedUrl: res.finalUrl, now });
+    const warnings: IngestWarning[] = [];
+    const warn: Warn = (w) => {
+      warnings.push({ code: w.code, message: `normalize: ${w.field}${w.itemId ? ` of ${w.itemId}` : ''} cut to its limit of ${w.limit}` });
+    };
+    const entries = normalizeFeed(feed, { source, feedUrl: res.finalUrl, now, warn });
     const parsed = {
-      bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feedTitleText(feed),
+      bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feedTitleText(feed, warn),
       link: feed.link, language: feed.language, items: feed.items.length, changedEntries: 0, repaired,
     };
-    return outcome(source, 'parsed', { success: { ...base, parsed }, entries, ...counts, bytes });
+    return outcome(source, 'parsed', { success: { ...base, parsed }, entries, warnings, ...counts, bytes });
   } catch (err) {
     if (err instanceof FetchFailure) ({ requests, retries } = err);
     const fe = asFeedError(err, err instanceof FetchFailure ? 'fetch' : 'parse');

@@ -39,15 +39,26 @@ export interface ListQuery {
 /** RFC 3339 §5.6 date-time (a bare full-date is accepted as its midnight UTC; space for `T` per the §5.6 note). */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):(\d{2})))?$/;
 
+/**
+ * The instants a bound may name: those whose UTC year has four digits (RFC 3339 §5.6 date-fullyear
+ * is 4DIGIT). `0000-01-01T00:00:00+00:01` is in year -1 once its offset is applied, and a
+ * `next_url` written from it (`since=-000001-...`) would be refused: such bounds are refused here.
+ */
+const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Parse strictly: JavaScript's Date.parse rolls 2026-02-30 over to March 2, RFC 3339 does not. */
 function parseRfc3339(v: string): number {
   const m = RFC3339.exec(v);
   if (!m) return NaN;
   const [y, mo, d, h = '0', mi = '0', sec = '0', oh = '0', om = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
-  const days = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > days) return NaN;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999 (0000 is a leap year, 1900 is not).
+  const last = new Date(0);
+  last.setUTCFullYear(Number(y), Number(mo), 0);
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > last.getUTCDate()) return NaN;
   if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59 || Number(oh) > 23 || Number(om) > 59) return NaN;
-  return Date.parse(v.replace(' ', 'T'));
+  const t = Date.parse(v.replace(' ', 'T'));
+  return t >= MIN_TIME && t <= MAX_TIME ? t : NaN;
 }
 
 /** Source ids as schemas/sources.schema.json allows them. */
@@ -63,7 +74,7 @@ function parseTime(params: URLSearchParams, name: string): number | null {
   // An unencoded `+` in a query string arrives as a space: `...T08:00:00 01:00` meant `+01:00`.
   v = v.replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:\d{2})$/, '$1+$2');
   const t = parseRfc3339(v);
-  if (Number.isNaN(t)) throw new QueryError(name, `${name} must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z`);
+  if (Number.isNaN(t)) throw new QueryError(name, `${name} must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z, in the years 0000 to 9999 (UTC)`);
   return t;
 }
 

@@ -7,6 +7,7 @@
 import { Validator } from '@cfworker/json-schema';
 import sourcesSchema from '../schemas/sources.schema.json';
 import { urlPolicyViolation } from './fetch';
+import { safeText } from './parse/charset';
 import { readXml, type XmlElement } from './parse/xml';
 import { OPML_NAMESPACE } from './render/opml';
 import type { Source } from './model';
@@ -62,9 +63,10 @@ export function sourcesFromJson(body: unknown, allowPrivate: boolean): Source[] 
     (body as Array<Record<string, string | null | undefined>>).map((s) => ({
       id: s.id as string,
       url: (s.url as string).trim(),
-      title: s.title?.trim() || null,
+      // A JSON escape can name an unpaired surrogate or a control character: neither is served.
+      title: safeText(s.title?.trim() ?? '') || null,
       home_page_url: s.home_page_url?.trim() || null,
-      category: s.category?.trim().toLowerCase() || null,
+      category: safeText(s.category?.trim().toLowerCase() ?? '') || null,
     })),
     allowPrivate,
   );

@@ -2,10 +2,14 @@
  * The fetch stage in Node, over real sockets to a fixture server this file
  * starts (the same server the workerd suites use). workerd's own fetch is
  * covered by test/integration/faults.test.ts.
+ *
+ * No test waits on, or asserts, the wall clock: the timeout and the retry pause
+ * run on a manual clock (`ManualTimer`) that a test advances when the event it
+ * is about (a request seen, headers received) has happened.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FetchFailure, fetchFeed, freshnessSeconds, parseRetryAfter, urlPolicyViolation, type FetchOptions } from '../src/fetch';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CONNECT_RETRY_DELAY_MS, FetchFailure, fetchFeed, freshnessSeconds, parseRetryAfter, urlPolicyViolation, type FetchOptions, type Timer } from '../src/fetch';
 import { startFixtureServer, type FixtureServer } from './support/fixture-server';
 
 const NOW = new Date('2026-11-26T08:00:00Z');
@@ -15,8 +19,36 @@ const url = (p: string) => `${fx.origin}/s/fetch${p}`;
 const control = (p: string, init?: RequestInit) => fetch(`${fx.origin}/__s/fetch${p}`, init);
 const log = async () => (await (await control('/log')).json()) as FixtureServer['log'];
 
+/** Timers that fire only when the test says: advance(ms) fires, in order, every timer due by then. */
+class ManualTimer implements Timer {
+  now = 0;
+  pending: Array<{ fn: () => void; at: number; ms: number }> = [];
+  set(fn: () => void, ms: number) {
+    const t = { fn, at: this.now + ms, ms };
+    this.pending.push(t);
+    return t;
+  }
+  clear(handle: unknown) {
+    this.pending = this.pending.filter((t) => t !== handle);
+  }
+  advance(ms: number) {
+    this.now += ms;
+    for (const t of this.pending.filter((x) => x.at <= this.now).sort((a, b) => a.at - b.at)) {
+      this.clear(t);
+      t.fn();
+    }
+  }
+}
+
+/** Wait, without a deadline of its own, until `check` holds (polled between event-loop turns). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
+}
+
+let clock: ManualTimer;
 const opts = (over: Partial<FetchOptions> = {}): FetchOptions => ({
-  etag: null, lastModified: null, timeoutMs: 2000, maxBodyBytes: 256 * 1024, maxRedirects: 5, allowPrivate: true, userAgent: UA, now: NOW, ...over,
+  etag: null, lastModified: null, timeoutMs: 2000, maxBodyBytes: 256 * 1024, maxRedirects: 5, allowPrivate: true, userAgent: UA, now: NOW,
+  timer: clock, ...over,
 });
 
 async function failure(p: Promise<unknown>): Promise<FetchFailure> {
@@ -34,7 +66,7 @@ beforeAll(async () => {
     root: join(process.cwd(), 'test', 'fixtures', 'feeds'),
     routes: [
       // A public-looking first hop that redirects to a loopback address.
-      (req, res, u) => {
+      (_req, res, u) => {
         if (u.pathname !== '/to-loopback') return false;
         res.statusCode = 302;
         res.setHeader('Location', 'http://127.0.0.1:9/private');
@@ -83,6 +115,32 @@ describe('URL policy', () => {
     ['http://[64:ff9b::10.0.0.1]/feed', /not public/],
     ['http://[::ffff:8.8.8.8]/feed', null],
     ['http://8.8.8.8/feed', null],
+    // Issue 13 item 9: forms a hostile tester got through, and their neighbours in the IANA
+    // IPv4/IPv6 Special-Purpose Address Registries.
+    ['http://[::ffff:0:127.0.0.1]/feed', /not public/], // IPv4-translated, RFC 2765
+    ['http://[::127.0.0.1]/feed', /not public/], // IPv4-compatible, RFC 4291
+    ['http://[64:ff9b:1::7f00:1]/feed', /not public/], // local-use NAT64, RFC 8215
+    ['http://[64:ff9b::7f00:1]/feed', /not public/], // NAT64 well-known prefix with a loopback inside
+    ['http://[64:ff9b::8.8.8.8]/feed', null],
+    ['http://[2002:7f00:1::]/feed', /not public/], // 6to4 of 127.0.0.1, RFC 3056
+    ['http://[2002:a00:1::1]/feed', /not public/], // 6to4 of 10.0.0.1
+    ['http://[2002:808:808::1]/feed', null], // 6to4 of 8.8.8.8
+    ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/feed', /not public/], // Teredo, RFC 4380
+    ['http://[2001:2::1]/feed', /not public/], // benchmarking, RFC 5180
+    ['http://[2001:db8::1]/feed', /not public/], // documentation, RFC 3849
+    ['http://[3fff::1]/feed', /not public/], // documentation, RFC 9637
+    ['http://[fec0::1]/feed', /not public/], // site-local, RFC 3879
+    ['http://[100::1]/feed', /not public/], // discard-only, RFC 6666
+    ['http://[5f00::1]/feed', /not public/], // SRv6 SIDs, RFC 9602
+    ['http://[ff02::1]/feed', /not public/], // multicast
+    ['http://[::]/feed', /not public/], // unspecified
+    ['http://[4000::1]/feed', /not public/], // outside 2000::/3: unassigned
+    ['http://localhost.localdomain/feed', /not public/],
+    ['http://feeds.localdomain/feed', /not public/],
+    ['http://192.88.99.1/feed', /not public/], // 6to4 relay anycast, RFC 7526
+    ['http://240.0.0.1/feed', /not public/],
+    ['http://[2a00:1450:4001:82b::200e]/feed', null], // a public IPv6 address
+    ['http://constructor/feed', /not public/],
   ])('%s', (raw, want) => {
     const v = urlPolicyViolation(raw, false);
     if (want === null) expect(v).toBeNull();
@@ -118,6 +176,10 @@ describe('response headers', () => {
 });
 
 describe('fetchFeed over HTTP', () => {
+  beforeEach(() => {
+    clock = new ManualTimer();
+  });
+
   it('sends the User-Agent and both validators, and takes a 304 as not modified', async () => {
     const first = await fetchFeed(fetch, url('/gen/cond'), opts());
     expect(first.kind).toBe('ok');
@@ -159,20 +221,42 @@ describe('fetchFeed over HTTP', () => {
     expect(f.message).toMatch(/stopped reading/);
     const declared = await failure(fetchFeed(fetch, url('/fault/huge/h2?declare=1'), opts()));
     expect(declared.message).toBe('fetch: Content-Length 20971520 exceeds the 262144-byte limit; not read');
-    await new Promise((r) => setTimeout(r, 200));
+    // The server sees the connection close once the client has let go of it.
+    await until(async () => (await log()).find((r) => r.path === '/s/fetch/fault/huge/h')?.closed === true);
     const stats = (await (await control('/stats')).json()) as { hugeBytes: Record<string, number> };
     // Far less than 20 MB left the server before the connection went away.
     expect(stats.hugeBytes['/fault/huge/h']).toBeLessThan(10 * 1024 * 1024);
-    expect((await log()).find((r) => r.path === '/s/fetch/fault/huge/h')!.closed).toBe(true);
   });
 
-  it('times out on silence and on a body that stalls after the headers; the run deadline gets its own code', async () => {
-    const silent = await failure(fetchFeed(fetch, url('/fault/timeout/t'), opts({ timeoutMs: 300 })));
-    expect(silent).toMatchObject({ code: 'TIMEOUT', message: 'fetch: no complete response within 300 ms' });
-    const stalled = await failure(fetchFeed(fetch, url('/fault/stall/t'), opts({ timeoutMs: 300 })));
-    expect(stalled.code).toBe('TIMEOUT');
-    const cut = await failure(fetchFeed(fetch, url('/fault/stall/t2'), opts({ timeoutMs: 5000, deadlineMs: 300 })));
-    expect(cut.code).toBe('DEADLINE');
+  it('times out on silence: the timer is set for timeoutMs, and firing it ends the fetch with TIMEOUT', async () => {
+    const pending = failure(fetchFeed(fetch, url('/fault/timeout/t'), opts({ timeoutMs: 300 })));
+    await until(async () => (await log()).some((r) => r.path === '/s/fetch/fault/timeout/t'));
+    expect(clock.pending.map((t) => t.ms)).toEqual([300]);
+    clock.advance(299);
+    expect(clock.pending).toHaveLength(1); // not yet
+    clock.advance(1);
+    expect(await pending).toMatchObject({ code: 'TIMEOUT', message: 'fetch: no complete response within 300 ms' });
+  });
+
+  it('times out on a body that stalls after the headers: one timer covers headers and body', async () => {
+    let headers = false;
+    const watched = async (input: Request | string | URL, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      headers = true;
+      return res;
+    };
+    const pending = failure(fetchFeed(watched, url('/fault/stall/t'), opts({ timeoutMs: 300 })));
+    await until(() => headers);
+    clock.advance(300);
+    expect((await pending).code).toBe('TIMEOUT');
+  });
+
+  it("gives the run's deadline its own code when it comes before the request's timeout", async () => {
+    const pending = failure(fetchFeed(fetch, url('/fault/stall/t2'), opts({ timeoutMs: 5000, deadlineMs: 300 })));
+    expect(clock.pending.map((t) => t.ms)).toEqual([300]);
+    await until(async () => (await log()).some((r) => r.path === '/s/fetch/fault/stall/t2'));
+    clock.advance(300);
+    expect(await pending).toMatchObject({ code: 'DEADLINE' });
   });
 
   it('turns HTTP errors into coded failures with Retry-After', async () => {
@@ -183,10 +267,13 @@ describe('fetchFeed over HTTP', () => {
     expect(await failure(fetchFeed(fetch, url('/fault/500/x'), opts()))).toMatchObject({ code: 'HTTP_ERROR', status: 500 });
   });
 
-  it('retries a refused connection once, then fails with CONNECTION_FAILED', async () => {
+  it('retries a refused connection once, after a pause on the clock, then fails with CONNECTION_FAILED', async () => {
     const { origin } = (await (await fetch(`${fx.origin}/__side?up=0`, { method: 'POST' })).json()) as { origin: string };
-    const f = await failure(fetchFeed(fetch, `${origin}/gen/x`, opts()));
-    expect(f).toMatchObject({ code: 'CONNECTION_FAILED', requests: 2 });
+    const pending = failure(fetchFeed(fetch, `${origin}/gen/x`, opts()));
+    // The first attempt failed: the retry waits for the pause, and nothing happens until it passes.
+    await until(() => clock.pending.some((t) => t.ms === CONNECT_RETRY_DELAY_MS));
+    clock.advance(CONNECT_RETRY_DELAY_MS);
+    expect(await pending).toMatchObject({ code: 'CONNECTION_FAILED', requests: 2 });
     await fetch(`${fx.origin}/__side?up=1`, { method: 'POST' });
   });
 });

@@ -124,10 +124,10 @@ describe('OPML obeys the limits of the JSON list (schemas/sources.schema.json)',
     expect(problems).toEqual(['#/0/title: String is too long (200000 > 300).', '#/1/category: String is too long (50000 > 64).']);
   });
 
-  it('reads outlines nested 5,000 and 50,000 deep without running out of stack', () => {
-    for (const depth of [5_000, 50_000]) {
-      const doc = opml(`${'<outline text="Folder">'.repeat(depth)}${outline('Deep', 'https://example.com/deep.xml')}${'</outline>'.repeat(depth)}`);
-      expect(sourcesFromOpml(doc, false)).toEqual([{ id: 'deep', url: 'https://example.com/deep.xml', title: 'Deep', home_page_url: null, category: 'folder' }]);
-    }
+  it('reads outlines nested 250 deep, and refuses 5,000 and 50,000 deep with a coded error, never running out of stack', () => {
+    const nested = (depth: number) => opml(`${'<outline text="Folder">'.repeat(depth)}${outline('Deep', 'https://example.com/deep.xml')}${'</outline>'.repeat(depth)}`);
+    expect(sourcesFromOpml(nested(250), false)).toEqual([{ id: 'deep', url: 'https://example.com/deep.xml', title: 'Deep', home_page_url: null, category: 'folder' }]);
+    // The XML reader keeps at most MAX_XML_DEPTH (256) elements open; deeper ones are not read.
+    for (const depth of [5_000, 50_000]) expect(() => sourcesFromOpml(nested(depth), false)).toThrow(SourceListError);
   });
 });

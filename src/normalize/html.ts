@@ -10,21 +10,27 @@
  * tracking pixels (1x1 images, known beacon hosts). Every text node and
  * attribute value is re-escaped on output, and only allow-listed names are
  * ever written, so whatever the tokenizer made of hostile input, the output
- * cannot open markup we did not write (test/browser/xss.test.ts renders 100+
+ * cannot open markup we did not write (test/browser/xss.browser.ts renders 150
  * evasion vectors in Chromium to check it).
  *
  * Tokens come from tokenize.ts (WHATWG tokenization states, the standard's
  * entity table); htmlparser2's Parser, which this replaced, spent most of a
  * refresh's time on events we did not need (README, "Parsing and
- * normalization"). The few implied end tags a feed fragment needs (HTML
- * §13.2.6.4.7: a block closes an open <p>, <li> closes <li>...) are applied here.
+ * normalization"). Before each tag and text is written, tree.ts says where a
+ * browser would put it (a block closes an open <p>, <li> closes <li>, a <tr>
+ * gets its <tbody>...), and the sanitizer writes those closes and opens
+ * itself, so a browser reads the output back exactly as it was written:
+ * test/normalize/html.fuzz.test.ts checks that the output is a fixed point of
+ * parse5 (parse, serialize, sanitize again) and that js-xss finds nothing in it.
  *
  * Why not HTMLRewriter: it exists only inside workerd (the pure core is
  * tested in Node) and it was slower on our content (measured in workerd:
- * test/integration/sanitizer-choice.test.ts, numbers in the README).
+ * bench/sanitizer.bench.ts, numbers in the README).
  */
+import { MAX_URL_CHARS } from './limits';
 import { boundaryOf, collapseWhitespace, PlainText, repairMojibake, truncate, type Boundary } from './text';
 import { tokenizeHtml, type TokenHandler } from './tokenize';
+import { endTagTarget, MAX_OPEN_ELEMENTS, placeStartTag, placeText, tagKind, type TreeWriter } from './tree';
 import { resolveUrl } from './url';
 
 export const ALLOWED_TAGS = new Set([
@@ -36,7 +42,7 @@ export const ALLOWED_TAGS = new Set([
 ]);
 
 /** Dropped together with everything inside them. */
-const DROP_WITH_CONTENT = new Set([
+export const DROP_WITH_CONTENT = new Set([
   'script', 'style', 'template', 'object', 'embed', 'applet', 'frame', 'frameset', 'noembed', 'noframes', 'svg', 'math',
   'head', 'title', 'textarea', 'select', 'button', 'option', 'optgroup', 'datalist', 'xmp', 'plaintext', 'iframe-blocked',
   'dialog', 'canvas', 'map', 'portal', 'slot',
@@ -120,23 +126,6 @@ export function isTrackingPixel(src: string, width: number | null, height: numbe
   return BEACON_HOST_HINT.test(host) ? BEACON.test(src) : BEACON_PATH.test(src);
 }
 
-/**
- * Implied end tags (HTML §13.2.6.4.7, "in body"): opening one of these closes
- * an open element of the listed kinds first, as a browser would.
- */
-const CLOSES_P = ['p'];
-const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
-const IMPLIED_CLOSE: Record<string, string[]> = {
-  li: ['li'], dd: ['dd', 'dt'], dt: ['dd', 'dt'], tr: ['tr', 'td', 'th'], td: ['td', 'th'], th: ['td', 'th'],
-  tbody: ['thead', 'tbody'], tfoot: ['thead', 'tbody'], rt: ['rt', 'rp'], rp: ['rt', 'rp'], a: ['a'],
-};
-for (const t of ['address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'figcaption', 'figure', 'footer', 'header', 'hr', 'ol', 'p', 'pre', 'section', 'table', 'ul', 'summary']) {
-  IMPLIED_CLOSE[t] = CLOSES_P;
-}
-for (const h of HEADINGS) IMPLIED_CLOSE[h] = [...CLOSES_P, ...HEADINGS];
-/** An implied close never reaches past these (the element's scope). */
-const SCOPE_BOUNDARY = new Set(['table', 'td', 'th', 'caption', 'ul', 'ol', 'dl', 'blockquote', 'div', 'figure', 'details', 'section', 'article']);
-
 export interface SanitizedImage {
   url: string;
   width: number | null;
@@ -148,6 +137,8 @@ export interface SanitizeResult {
   text: string;
   images: SanitizedImage[];
   truncated: boolean;
+  /** The cut came from maxHtmlChars (markup too long), not from the text budget. */
+  htmlCapped: boolean;
 }
 
 export interface SanitizeOptions {
@@ -159,21 +150,29 @@ export interface SanitizeOptions {
   maxTextChars?: number;
   /** Cap on the plain text returned. */
   maxPlainChars?: number;
+  /** Stop writing HTML before it passes this many characters (closing tags included). */
+  maxHtmlChars?: number;
 }
 
 const escText = (s: string) => (/[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
 const escAttr = (s: string) => (/[&"<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
 
+// A CR (from `&#13;`) cannot survive a round trip: a browser's input stream turns a written CR into
+// LF (§13.2.3.5), so it is written as the LF a reader would get. The C0 controls XML 1.0 §2.2 does
+// not allow (all but tab, LF, CR) are dropped: the HTML also goes out in RSS and Atom. Neither can
+// open or close markup, so this is done once, on the whole output. (U+FFFE and U+FFFF, also not XML,
+// are replaced where every stored field is cleaned: limits.ts safeText.)
+// eslint-disable-next-line no-control-regex
+const C0 = /[\x00-\x08\x0b-\x1f]/;
+const xmlChars = (s: string) => (C0.test(s) ? s.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f]/g, '') : s);
+/** What a <pre> may not start with: a newline, or what the output drops (then a newline would follow). */
+// eslint-disable-next-line no-control-regex
+const PRE_LEAD = /^[\x00-\x08\x0a-\x1f]+/;
+
 function dim(v: string | undefined): number | null {
   if (v === undefined) return null;
   const n = Number.parseInt(v, 10);
   return Number.isFinite(n) && n >= 0 ? n : null;
-}
-
-/** A size in CSS pixels ("460", "460px"); null for a percentage or anything else that is no pixel count. */
-function pixels(v: string | undefined): number | null {
-  const m = v === undefined ? null : /^\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*$/i.exec(v);
-  return m ? Number(m[1]) : null;
 }
 
 function iframeAllowed(url: string): boolean {
@@ -185,6 +184,7 @@ function iframeAllowed(url: string): boolean {
   }
 }
 
+
 /** Everything the sanitizer needs to know about a tag name, in one lookup. */
 interface TagRule {
   allowed: boolean;
@@ -192,8 +192,9 @@ interface TagRule {
   isVoid: boolean;
   /** What the tag's start or end does to the plain text (text.ts `PlainText`). */
   boundary: Boundary;
-  closes: string[] | null;
   attrs: Set<string> | null;
+  /** What opening it does to the tree (tree.ts tagKind). */
+  kind: number;
 }
 const RULES = new Map<string, TagRule>();
 function ruleFor(tag: string): TagRule {
@@ -201,7 +202,7 @@ function ruleFor(tag: string): TagRule {
   if (!r) {
     r = {
       allowed: ALLOWED_TAGS.has(tag), drop: DROP_WITH_CONTENT.has(tag), isVoid: VOID.has(tag), boundary: boundaryOf(tag),
-      closes: IMPLIED_CLOSE[tag] ?? null, attrs: TAG_ATTRS[tag] ?? null,
+      attrs: TAG_ATTRS[tag] ?? null, kind: tagKind(tag),
     };
     // Only names from our lists are cached, so hostile input cannot grow the map.
     if (r.allowed || r.drop || r.isVoid || r.boundary) RULES.set(tag, r);
@@ -214,16 +215,27 @@ interface Run {
   base: string | null;
   maxText: number;
   maxPlain: number;
+  maxHtml: number;
   html: string;
   plain: PlainText;
   images: SanitizedImage[];
   open: string[];
+  /** Characters the end tags of the open elements will take. */
+  closeLen: number;
+  /** The last thing written was `<pre>`: a browser drops a newline right after it (§13.2.6.4.7). */
+  afterPre: boolean;
+  /** Open <table> elements: without one, text and most tags need no placing (tree.ts). */
+  tables: number;
+  /** maxHtmlChars cut the output (as opposed to the text budget). */
+  htmlCapped: boolean;
   dropDepth: number;
   dropTag: string;
   textLen: number;
   truncated: boolean;
   /** Attributes of the tag being handled (valid during the handler call only). */
   attrs: Array<[string, string]>;
+  /** The image of the <img> being written. */
+  image: SanitizedImage | null;
 }
 
 let run: Run;
@@ -236,18 +248,52 @@ function boundary(rule: TagRule): void {
   if (rule.boundary) run.plain.boundary(rule.boundary);
 }
 
+/** Characters of HTML still free, after the end tags the open elements will need. */
+const room = () => run.maxHtml - run.html.length - run.closeLen;
+
+/** The HTML budget ran out: stop here, with an ellipsis when it fits. */
+function cutHtml(): void {
+  // The ellipsis is text like any other: in a table it needs a cell (placeText), or a browser moves it out.
+  if (!run.truncated && room() >= 1 && (!run.tables || placeText('…', run.open, TREE)) && room() >= 1) run.html += '…';
+  run.truncated = true;
+  run.htmlCapped = true;
+}
+
+/** Text cut so that, escaped, it fits in `n` characters (never inside a surrogate pair). */
+function fitEscaped(t: string, n: number): string {
+  if (n <= 0) return '';
+  let cut = t.slice(0, n);
+  while (cut && escText(cut).length > n) cut = cut.slice(0, Math.max(0, cut.length - Math.ceil((escText(cut).length - n) / 4) - 1));
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** Returns false when the rest of the input cannot change the result. */
 function emitText(t: string): boolean {
   if (run.dropDepth > 0) return true;
   if (run.truncated) {
     pushPlain(t);
   } else {
+    if (run.afterPre) {
+      // A browser drops one newline after <pre>, and a serializer does not write it back: none is written.
+      t = t.replace(PRE_LEAD, '');
+      if (!t) return true;
+    }
+    let cut = false;
     if (run.textLen + t.length > run.maxText) {
       t = truncate(t, Math.max(1, run.maxText - run.textLen));
-      run.truncated = true;
+      cut = true;
     }
+    if (run.tables && !placeText(t, run.open, TREE)) return true;
+    run.afterPre = false;
+    run.truncated ||= cut;
+    let escaped = escText(t);
+    if (escaped.length > room() - 1) {
+      t = fitEscaped(t, Math.max(0, room() - 1));
+      escaped = escText(t);
+      run.html += escaped;
+      cutHtml();
+    } else run.html += escaped;
     run.textLen += t.length;
-    run.html += escText(t);
     pushPlain(t);
   }
   // Once the visible HTML is cut and the plain text is full, the rest of the input changes nothing.
@@ -255,19 +301,32 @@ function emitText(t: string): boolean {
 }
 
 function closeTo(i: number): void {
-  while (run.open.length > i) run.html += `</${run.open.pop()}>`;
+  while (run.open.length > i) {
+    const tag = run.open.pop()!;
+    run.closeLen -= tag.length + 3;
+    if (tag === 'table') run.tables--;
+    run.html += `</${tag}>`;
+  }
+  run.afterPre = false;
 }
 
-function impliedClose(closes: string[]): void {
-  for (let i = run.open.length - 1; i >= 0; i--) {
-    const o = run.open[i];
-    if (closes.includes(o)) {
-      closeTo(i);
-      return;
-    }
-    if (SCOPE_BOUNDARY.has(o)) return;
-  }
+function pushOpen(tag: string): void {
+  if (tag === 'table') run.tables++;
+  run.open.push(tag);
+  run.closeLen += tag.length + 3;
 }
+
+/** What tree.ts changes: end tags and implied table wrappers, written as they happen. */
+const TREE: TreeWriter = {
+  closeTo,
+  openImplied(tag) {
+    if (run.open.length >= MAX_OPEN_ELEMENTS || room() < 2 * tag.length + 6) return false;
+    run.html += `<${tag}>`;
+    pushOpen(tag);
+    run.afterPre = false;
+    return true;
+  },
+};
 
 function attrOf(name: string): string | undefined {
   const attrs = run.attrs;
@@ -291,22 +350,10 @@ function srcsetOf(value: string): string | null {
 /** Resolve a URL attribute; null when it is not http(s) (or mailto: on links). */
 function safeUrl(value: string, allowMailto: boolean): string | null {
   const v = value.trim();
-  if (allowMailto && /^mailto:/i.test(v)) return /^mailto:[^\s"<>]+$/i.test(v) ? v : null;
-  return resolveUrl(v, run.base);
-}
-
-/** The image an <img> tag shows, with its stated size; null for none, an unsafe URL or a tracking pixel. */
-function imageOfTag(): { image: SanitizedImage; wRaw: string | undefined; hRaw: string | undefined } | null {
-  // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
-  let src = attrOf('src');
-  if (!src || /^\s*data:/i.test(src)) src = attrOf('data-src') ?? attrOf('data-lazy-src') ?? attrOf('data-original') ?? '';
-  const abs = src ? safeUrl(src, false) : null;
-  const wRaw = attrOf('width');
-  const hRaw = attrOf('height');
-  const w = pixels(wRaw);
-  const h = pixels(hRaw);
-  if (!abs || isTrackingPixel(abs, w, h)) return null;
-  return { image: { url: abs, width: w, height: h }, wRaw, hRaw };
+  if (v.length > MAX_URL_CHARS) return null; // a cut URL points somewhere else: none is better
+  if (allowMailto && /^mailto:/i.test(v)) return /^mailto:[^\s"<>]+$/i.test(v) ? `mailto:${v.slice(7)}` : null;
+  const abs = resolveUrl(v, run.base);
+  return abs && abs.length <= MAX_URL_CHARS ? abs : null;
 }
 
 function startTag(name: string, selfClosing: boolean): void {
@@ -318,7 +365,7 @@ function startTag(name: string, selfClosing: boolean): void {
     // Past the cut nothing is written, but the plain text goes on and the article's picture may still come.
     run.plain.boundary(boundaryOf(name));
     const img = name === 'img' ? imageOfTag() : null;
-    if (img) run.images.push(img.image);
+    if (img) run.images.push(img);
     return;
   }
   let rule = ruleFor(name);
@@ -348,60 +395,19 @@ function startTag(name: string, selfClosing: boolean): void {
     const href = attrOf('href');
     if (href && BEACON_LINK.test(href)) return;
   }
-  if (rule.closes) impliedClose(rule.closes);
-
-  let out = `<${tag}`;
-  if (tag === 'img') {
-    const img = imageOfTag();
-    if (!img) return;
-    const { image, wRaw, hRaw } = img;
-    const abs = image.url;
-    const w = dim(wRaw);
-    const h = dim(hRaw);
-    run.images.push(image);
-    out += ` src="${escAttr(abs)}"`;
-    const alt = attrOf('alt');
-    if (alt !== undefined) out += ` alt="${escAttr(alt)}"`;
-    const title = attrOf('title');
-    if (title !== undefined) out += ` title="${escAttr(title)}"`;
-    if (w !== null) out += ` width="${escAttr(wRaw!)}"`;
-    if (h !== null) out += ` height="${escAttr(hRaw!)}"`;
-    const srcset = attrOf('srcset') ?? attrOf('data-srcset');
-    if (srcset) {
-      const s = srcsetOf(srcset);
-      if (s) out += ` srcset="${escAttr(s)}"`;
-    }
-    out += ' loading="lazy"';
-  } else {
-    const allowed = rule.attrs;
-    let hasControls = false;
-    const attrs = run.attrs;
-    for (let i = 0; i < attrs.length; i++) {
-      const a = attrs[i][0];
-      if (!(GLOBAL_ATTRS.has(a) || allowed?.has(a))) continue;
-      const value = attrs[i][1];
-      if (URL_ATTRS.has(a)) {
-        const abs = safeUrl(value, tag === 'a' && a === 'href');
-        if (abs) out += ` ${a}="${escAttr(abs)}"`;
-      } else if (a === 'srcset') {
-        const s = srcsetOf(value);
-        if (s) out += ` srcset="${escAttr(s)}"`;
-      } else if (NUMERIC_ATTRS.has(a)) {
-        const d = dim(value);
-        if (d !== null) out += ` ${a}="${d}"`;
-      } else if (BOOLEAN_ATTRS.has(a)) {
-        out += ` ${a}`;
-        if (a === 'controls') hasControls = true;
-      } else {
-        out += ` ${a}="${escAttr(value)}"`;
-      }
-    }
-    if (tag === 'a') out += ' rel="noopener noreferrer"';
-    else if (tag === 'iframe') {
-      out += ' sandbox="allow-scripts allow-same-origin allow-popups allow-presentation" loading="lazy" referrerpolicy="strict-origin-when-cross-origin"';
-    } else if ((tag === 'video' || tag === 'audio') && !hasControls) out += ' controls';
+  const out = tag === 'img' ? imgTag() : startTagHtml(tag, rule.attrs);
+  if (out === null) return;
+  // Room for the wrappers a table may imply, then a browser's own placement of the tag (tree.ts).
+  if (run.open.length >= MAX_OPEN_ELEMENTS - 3) return;
+  if ((rule.kind || run.tables) && !placeStartTag(tag, rule.kind, run.open, TREE, run.tables > 0)) return;
+  const closing = rule.isVoid ? 0 : tag.length + 3;
+  if (out.length + closing > room() - 1) {
+    cutHtml();
+    return;
   }
-  run.html += `${out}>`;
+  run.html += out;
+  run.afterPre = tag === 'pre';
+  if (tag === 'img') run.images.push(run.image!);
   if (rule.isVoid) return;
   if (tag === 'iframe') {
     // An iframe's content is raw text to a browser and never shown: write none.
@@ -410,7 +416,81 @@ function startTag(name: string, selfClosing: boolean): void {
     run.dropTag = 'iframe';
     return;
   }
-  run.open.push(tag);
+  pushOpen(tag);
+}
+
+/** A size in CSS pixels ("460", "460px"); null for a percentage or anything else that is no pixel count. */
+function pixels(v: string | undefined): number | null {
+  const m = v === undefined ? null : /^\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*$/i.exec(v);
+  return m ? Number(m[1]) : null;
+}
+
+/** The image an <img> tag shows, with its stated size; null for none, an unsafe URL or a tracking pixel. */
+function imageOfTag(): SanitizedImage | null {
+  // Lazy-loading markup keeps the real URL in data-src; a data: placeholder is not an image.
+  let src = attrOf('src');
+  if (!src || /^\s*data:/i.test(src)) src = attrOf('data-src') ?? attrOf('data-lazy-src') ?? attrOf('data-original') ?? '';
+  const abs = src ? safeUrl(src, false) : null;
+  const w = pixels(attrOf('width'));
+  const h = pixels(attrOf('height'));
+  if (!abs || isTrackingPixel(abs, w, h)) return null;
+  return { url: abs, width: w, height: h };
+}
+
+/** `<img ...>` with its URL resolved and checked, or null when it is no usable image (or a pixel). */
+function imgTag(): string | null {
+  const image = imageOfTag();
+  if (!image) return null;
+  run.image = image;
+  const wRaw = attrOf('width');
+  const hRaw = attrOf('height');
+  const w = dim(wRaw);
+  const h = dim(hRaw);
+  let out = `<img src="${escAttr(image.url)}"`;
+  const alt = attrOf('alt');
+  if (alt !== undefined) out += ` alt="${escAttr(alt)}"`;
+  const title = attrOf('title');
+  if (title !== undefined) out += ` title="${escAttr(title)}"`;
+  if (w !== null) out += ` width="${escAttr(wRaw!)}"`;
+  if (h !== null) out += ` height="${escAttr(hRaw!)}"`;
+  const srcset = attrOf('srcset') ?? attrOf('data-srcset');
+  if (srcset) {
+    const s = srcsetOf(srcset);
+    if (s) out += ` srcset="${escAttr(s)}"`;
+  }
+  return `${out} loading="lazy">`;
+}
+
+/** A start tag with its allow-listed attributes, URLs resolved, and the attributes policy adds. */
+function startTagHtml(tag: string, allowed: Set<string> | null): string {
+  let out = `<${tag}`;
+  let hasControls = false;
+  const attrs = run.attrs;
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs[i][0];
+    if (!(GLOBAL_ATTRS.has(a) || allowed?.has(a))) continue;
+    const value = attrs[i][1];
+    if (URL_ATTRS.has(a)) {
+      const abs = safeUrl(value, tag === 'a' && a === 'href');
+      if (abs) out += ` ${a}="${escAttr(abs)}"`;
+    } else if (a === 'srcset') {
+      const s = srcsetOf(value);
+      if (s) out += ` srcset="${escAttr(s)}"`;
+    } else if (NUMERIC_ATTRS.has(a)) {
+      const d = dim(value);
+      if (d !== null) out += ` ${a}="${d}"`;
+    } else if (BOOLEAN_ATTRS.has(a)) {
+      out += ` ${a}`;
+      if (a === 'controls') hasControls = true;
+    } else {
+      out += ` ${a}="${escAttr(value)}"`;
+    }
+  }
+  if (tag === 'a') out += ' rel="noopener noreferrer"';
+  else if (tag === 'iframe') {
+    out += ' sandbox="allow-scripts allow-same-origin allow-popups allow-presentation" loading="lazy" referrerpolicy="strict-origin-when-cross-origin"';
+  } else if ((tag === 'video' || tag === 'audio') && !hasControls) out += ' controls';
+  return `${out}>`;
 }
 
 function endTag(name: string): void {
@@ -421,7 +501,7 @@ function endTag(name: string): void {
   const rule = ruleFor(name);
   boundary(rule);
   if (run.truncated || rule.isVoid) return;
-  const i = run.open.lastIndexOf(name);
+  const i = endTagTarget(name, run.open);
   if (i >= 0) closeTo(i);
 }
 
@@ -435,21 +515,23 @@ const handler: TokenHandler = {
 };
 
 export function sanitizeHtml(input: string | null | undefined, opts: SanitizeOptions): SanitizeResult {
-  if (!input) return { html: '', text: '', images: [], truncated: false };
+  if (!input) return { html: '', text: '', images: [], truncated: false, htmlCapped: false };
   const outer = run;
   run = {
     base: opts.base !== undefined ? opts.base : resolveBase(opts.bases ?? []), maxText: opts.maxTextChars ?? Infinity, maxPlain: opts.maxPlainChars ?? 4000,
-    html: '', plain: new PlainText(), images: [], open: [], dropDepth: 0, dropTag: '', textLen: 0, truncated: false, attrs: [],
+    maxHtml: opts.maxHtmlChars ?? Infinity, html: '', plain: new PlainText(), images: [], open: [], closeLen: 0, afterPre: false, tables: 0, htmlCapped: false, dropDepth: 0, dropTag: '',
+    textLen: 0, truncated: false, attrs: [], image: null,
   };
   try {
     tokenizeHtml(input, handler);
     closeTo(0);
     // Mojibake is repaired once on the result (it never spans markup), not per text chunk.
     return {
-      html: repairMojibake(run.html.trim()),
+      html: repairMojibake(xmlChars(run.html)).trim(),
       text: truncate(collapseWhitespace(repairMojibake(run.plain.text)), run.maxPlain),
       images: run.images,
       truncated: run.truncated,
+      htmlCapped: run.htmlCapped,
     };
   } finally {
     run = outer;

@@ -26,6 +26,7 @@ import { parseFeedDate } from './date';
 import { normalizeEnclosures } from './enclosure';
 import { sanitizeHtml, type SanitizedImage } from './html';
 import { chromeImages, pickImage } from './image';
+import { itemRef, LIMITS, limitEntry, limitItem, limitText, type Warn } from './limits';
 import { collapseWhitespace, decodeLeftoverRefs, escapeHtml, htmlToText, truncate } from './text';
 import { canonicalUrl, resolveUrl, withoutFragment } from './url';
 
@@ -39,7 +40,6 @@ export const FINGERPRINT_TEXT_MAX = 6_000;
 /** A date more than this far ahead of first-seen is not believed. */
 export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 const TITLE_FROM_SUMMARY_MAX = 100;
-const MAX_CATEGORIES = 20;
 
 /** An Entry fresh from a feed, with the long text dedupe needs (never stored). */
 export interface NormalizedEntry extends Entry {
@@ -51,6 +51,8 @@ export interface NormalizeContext {
   /** The URL the document was fetched from (after redirects). */
   feedUrl: string;
   now: Date;
+  /** Told of every field cut to its limit (limits.ts), so the source's health can show it. */
+  warn?: Warn;
 }
 
 function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updated' | 'dateInferred' | 'dateOriginal'> {
@@ -70,8 +72,8 @@ function pickDate(item: ParsedItem, now: Date): Pick<Entry, 'published' | 'updat
  * The feed's own title as plain text. ParsedFeed.title is HTML like every text field (an Atom
  * type="text" title arrives escaped), so stripping tags alone would leave "&amp;" in it.
  */
-export function feedTitleText(feed: ParsedFeed): string | null {
-  return plainText(feed.title) || null;
+export function feedTitleText(feed: ParsedFeed, warn?: Warn): string | null {
+  return limitText(plainText(feed.title), 'feedTitle', warn) || null;
 }
 
 /** A plain-text field (title, name, category) from its HTML form, decoded as `decodeLeftoverRefs` says. */
@@ -171,13 +173,17 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   if (sameDocument) originalUrl = base;
   const url = sameDocument ? null : canonicalUrl(originalUrl);
   const content = sanitizeHtml(item.content ?? (item.contentText ? textToHtml(item.contentText) : null), {
-    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX,
+    base: contentBase, maxTextChars: CONTENT_TEXT_MAX, maxPlainChars: FINGERPRINT_TEXT_MAX, maxHtmlChars: LIMITS.contentHtml,
   });
   // With content beside it, the summary's text past what is shown adds nothing the content does not
   // have; without content, the summary is the text near-duplicate detection gets.
   const summary = sanitizeHtml(item.summary, {
     base: summaryBase, maxTextChars: SUMMARY_HTML_TEXT_MAX, maxPlainChars: content.text ? SUMMARY_HTML_TEXT_MAX : FINGERPRINT_TEXT_MAX,
+    maxHtmlChars: LIMITS.summaryHtml,
   });
+  const itemId = itemRef(item.guid ?? item.link);
+  if (content.htmlCapped) ctx.warn?.({ code: 'FIELD_TRUNCATED', field: 'contentHtml', itemId, limit: LIMITS.contentHtml });
+  if (summary.htmlCapped) ctx.warn?.({ code: 'FIELD_TRUNCATED', field: 'summaryHtml', itemId, limit: LIMITS.summaryHtml });
   const summaryText = truncate(summary.text || content.text, SUMMARY_TEXT_MAX);
   let title = plainText(item.title);
   if (!title) title = truncate(summary.text || content.text, TITLE_FROM_SUMMARY_MAX) || titleFromUrl(url) || 'Untitled';
@@ -187,7 +193,7 @@ export function normalizeItem(feed: ParsedFeed, item: ParsedItem, ctx: Normalize
   const categories: string[] = [];
   for (const c of item.categories) {
     const t = collapseWhitespace(plainText(c));
-    if (t && !seen.has(t.toLowerCase()) && categories.length < MAX_CATEGORIES) {
+    if (t && !seen.has(t.toLowerCase())) {
       seen.add(t.toLowerCase());
       categories.push(t);
     }
@@ -205,7 +211,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
   const { source, now } = ctx;
   const firstSeen = now.toISOString();
   const drafts = feed.items.map((item) => {
-    const d = normalizeItem(feed, item, ctx);
+    const d = normalizeItem(feed, limitItem(item, ctx.warn), ctx);
     // Don't store the same text twice when the summary is just the start of the content.
     if (d.summaryHtml && d.contentHtml && d.contentPlain.startsWith(d.summaryPlain.replace(/…$/, ''))) d.summaryHtml = '';
     return d;
@@ -234,7 +240,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
     // Enclosures count only when there are some, so entries without any keep the hash they had.
     if (d.enclosures.length) parts.push(d.enclosures.map((e) => `${e.url} ${e.type} ${e.length} ${e.durationSeconds}`).join(','));
     const contentHash = hash64(parts.join('\u0001'));
-    out.push({
+    out.push(limitEntry({
       id: `${source.id}:${hash64(key)}`,
       sourceId: source.id,
       guid: d.item.guid,
@@ -255,7 +261,7 @@ export function normalizeFeed(feed: ParsedFeed, ctx: NormalizeContext): Normaliz
       dupOf: null,
       storyId: '',
       fullText: d.fullText,
-    });
+    }, ctx.warn));
   });
   return out;
 }

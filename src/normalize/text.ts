@@ -138,17 +138,44 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function repairMojibake(s: string): string {
   if (!/[\u00c2\u00c3\u00e2]/.test(s)) return s;
-  return s.replace(MOJIBAKE, (run) => {
-    const bytes = [run.charCodeAt(0)];
-    for (let i = 1; i < run.length; i++) bytes.push(BYTE_OF.get(run[i]) ?? -1);
-    if (bytes.includes(-1)) return run;
-    try {
-      return strictUtf8.decode(new Uint8Array(bytes));
-    } catch {
-      return run;
-    }
-  });
+  const once = s.replace(MOJIBAKE, decodeRun);
+  // A repaired character can complete a run with what precedes it ("Â" + "Â©"): then reduce
+  // the whole string, in one linear pass, so that repairing twice changes nothing.
+  return once !== s && MOJIBAKE_ONE.test(once) ? reduceMojibake(s) : once;
 }
+
+const MOJIBAKE_ONE = new RegExp(MOJIBAKE.source);
+
+function decodeRun(run: string): string {
+  const bytes = [run.charCodeAt(0)];
+  for (let i = 1; i < run.length; i++) bytes.push(BYTE_OF.get(run[i]) ?? -1);
+  if (bytes.includes(-1)) return run;
+  try {
+    return strictUtf8.decode(new Uint8Array(bytes));
+  } catch {
+    return run;
+  }
+}
+
+/** Push characters on a stack and repair a run as soon as its last character is pushed. */
+function reduceMojibake(s: string): string {
+  const out: string[] = [];
+  for (const ch of s) {
+    out.push(ch);
+    for (;;) {
+      const n = out.length;
+      const two = n >= 2 ? out[n - 2] + out[n - 1] : '';
+      const three = n >= 3 ? out[n - 3] + two : '';
+      const run = three && /^\u00e2/.test(three) && MOJIBAKE_WHOLE.test(three) ? three : two && MOJIBAKE_WHOLE.test(two) ? two : '';
+      if (!run) break;
+      out.length = n - run.length;
+      out.push(decodeRun(run));
+    }
+  }
+  return out.join('');
+}
+
+const MOJIBAKE_WHOLE = new RegExp(`^(?:${MOJIBAKE.source})$`);
 
 /** Text content of an HTML fragment, whitespace collapsed; block boundaries are kept apart (`PlainText`). */
 export function htmlToText(html: string | null | undefined, maxChars = Infinity): string {
@@ -176,10 +203,12 @@ export function htmlToText(html: string | null | undefined, maxChars = Infinity)
   return truncate(collapseWhitespace(repairMojibake(out.text)), maxChars);
 }
 
-/** Cut at a word boundary and add an ellipsis when longer than `max`. */
+/** Cut at a word boundary and add an ellipsis when longer than `max` (never inside a surrogate pair). */
 export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
-  const cut = s.slice(0, max - 1);
+  let end = max - 1;
+  if (/[\ud800-\udbff]/.test(s.charAt(end - 1))) end--;
+  const cut = s.slice(0, end);
   const sp = cut.lastIndexOf(' ');
   return `${(sp > max * 0.6 ? cut.slice(0, sp) : cut).trimEnd()}…`;
 }

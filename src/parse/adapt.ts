@@ -11,7 +11,7 @@
  * reader/{rss,atom,json}/adapter.go does it.
  */
 import type { ParsedEnclosure, ParsedFeed, ParsedImage, ParsedItem } from '../model';
-import { child, children, childText, deepText, innerSource, type XmlDocument, type XmlElement } from './xml';
+import { child, children, childText, deepText, innerSource, MAX_XML_DEPTH, type XmlDocument, type XmlElement } from './xml';
 
 const str = (v: unknown): string | null => {
   if (typeof v === 'string') {
@@ -609,9 +609,10 @@ export function adaptJson(doc: Json): ParsedFeed {
 export function rssInJsonToXml(doc: Json): XmlDocument | null {
   const rss = obj(doc.rss);
   if (!rss || !obj(rss.channel)) return null;
-  const toElement = (name: string, v: unknown): XmlElement => {
+  const toElement = (name: string, v: unknown, depth: number): XmlElement => {
     const el: XmlElement = { name: name.toLowerCase(), attrs: {}, children: [], text: '', innerStart: 0, innerEnd: 0, complete: true, cdata: false };
-    const o = obj(v);
+    // Nesting deeper than the XML reader keeps is not followed (no stack overflow on hostile input).
+    const o = depth < MAX_XML_DEPTH ? obj(v) : null;
     if (!o) {
       el.text = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
       return el;
@@ -623,11 +624,11 @@ export function rssInJsonToXml(doc: Json): XmlDocument | null {
       }
       // Scalars are attributes or text-only children; which one is not recorded, so keep both.
       if (val === null || typeof val !== 'object') el.attrs[k.toLowerCase()] = String(val);
-      for (const x of Array.isArray(val) ? val : [val]) el.children.push(toElement(k, x));
+      for (const x of Array.isArray(val) ? val : [val]) el.children.push(toElement(k, x, depth + 1));
     }
     return el;
   };
-  const root = toElement('rss', rss);
+  const root = toElement('rss', rss, 0);
   return { root, doctype: null, internalSubset: false, entities: null, wellFormed: true, rootNs: null, rootNamespaces: {}, source: '' };
 }
 

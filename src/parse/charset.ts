@@ -17,6 +17,9 @@
  * here: UTF-32, which the WHATWG Encoding Standard leaves out (so no
  * TextDecoder has it; `decodeUtf32` is a few lines), and Node's windows-1252,
  * which is really ISO-8859-1 (see fixC1).
+ *
+ * It also owns what counts as text at all (`safeText`): decoding bytes never
+ * yields an unpaired surrogate, but a JSON string escape can (`"\ud800"`).
  */
 
 export interface Decoded {
@@ -151,3 +154,22 @@ export function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
   parts.push(String.fromCodePoint(...chunk));
   return parts.join('');
 }
+
+// XML 1.0 §2.2 Char: tab, LF, CR and U+0020 up, without surrogates and U+FFFE/U+FFFF.
+// eslint-disable-next-line no-control-regex
+const C0 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const NOT_CHAR = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g;
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+
+/**
+ * Text safe to serialize as JSON and XML: the C0 controls XML 1.0 §2.2 does not allow are
+ * removed (as the XML reader removes them from RSS and Atom), unpaired surrogates and
+ * U+FFFE/U+FFFF become U+FFFD (in place, so nothing new becomes adjacent). `jq` and every
+ * XML parser refuse a document holding either.
+ */
+export function safeText(s: string): string {
+  if (!SUSPECT.test(s)) return s;
+  return s.replace(NOT_CHAR, '\ufffd').replace(C0, '');
+}
+

@@ -23,7 +23,7 @@ import { FeedError } from '../errors';
 import type { ParsedFeed } from '../model';
 import { adaptAtom, adaptJson, adaptRdf, adaptRss, isJsonFeed, rssInJsonToXml } from './adapt';
 import { decodeBody } from './charset';
-import { repairTruncatedJson } from './json';
+import { cleanJsonStrings, repairTruncatedJson } from './json';
 import { readXml, type XmlDocument, type XmlElement } from './xml';
 
 export { decodeBody } from './charset';
@@ -175,6 +175,8 @@ function parseJsonText(text: string): { feed: ParsedFeed; repaired: boolean } {
       throw new FeedError('INVALID_FEED', 'parse', `malformed JSON (${(err as Error).message})`, { cause: err });
     }
   }
+  // Unpaired surrogates and control characters from string escapes stop here, at ingest.
+  value = cleanJsonStrings(value);
   const doc = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   if (!doc) throw new FeedError('UNSUPPORTED_FORMAT', 'parse', 'JSON document is not an object');
   if (isJsonFeed(doc)) return { feed: adaptJson(doc), repaired };

@@ -110,10 +110,32 @@ function prefixForUri(uri: string): string | null {
 /** The namespaces a feed format lives in: its elements get bare names in its own documents. */
 const VOCABULARY = new Set(['atom', 'rss1', 'rss090', 'rss2']);
 
-type Scope = Record<string, string | null>; // prefix ('' = default) -> canonical prefix, or null when unknown
+/**
+ * prefix ('' = default) -> canonical prefix, or null when unknown. A scope inherits from its
+ * parent's by prototype (opening one costs nothing, however many prefixes are in force), and the
+ * chain ends in null, so a prefix such as `constructor` finds nothing it was not given.
+ */
+type Scope = Record<string, string | null>;
 
-/** Substitutions of declared entities allowed per document, in characters. */
+function rootScope(): Scope {
+  const s = Object.create(null) as Scope;
+  s[''] = null;
+  s.xml = 'xml';
+  return s;
+}
+
+/**
+ * Substitutions of declared entities allowed per document, in characters: 1 MB, and never more
+ * than 8 times the document's own length, so the tree stays a small multiple of its input.
+ */
 const ENTITY_BUDGET = 1_000_000;
+const ENTITY_BUDGET_PER_CHAR = 8;
+/**
+ * Deepest element nesting kept. Deeper start tags are ignored (their content goes to the element
+ * at the limit), so nothing that walks the tree recursively can run out of stack. Real feeds nest
+ * a few dozen deep at most.
+ */
+export const MAX_XML_DEPTH = 256;
 const MAX_ENTITY_VALUE = 1024;
 const MAX_ENTITIES = 64;
 
@@ -131,19 +153,24 @@ export function decodeXmlEntities(s: string, declared?: EntityTable): string {
   // and a replace() callback per reference was the reader's hottest spot.
   let out = '';
   let last = 0;
+  // The next ';' is found once and kept until passed: searching again from every '&' would make
+  // "&&&&...;" quadratic.
+  let semi = -1;
   while (amp >= 0) {
-    const semi = s.indexOf(';', amp + 1);
+    if (semi <= amp) semi = s.indexOf(';', amp + 1);
     if (semi < 0) break;
     const len = semi - amp - 1;
     let rep: string | null = null;
-    if (len >= 2 && len <= 32) {
+    // A name may be one character long (`&a;`, XML 1.0 §2.3 Name); a character reference needs two.
+    if (len >= 1 && len <= 32) {
       if (s.charCodeAt(amp + 1) === 35 /* # */) {
         const hex = s.charCodeAt(amp + 2) === 120 || s.charCodeAt(amp + 2) === 88;
         const digits = s.slice(amp + (hex ? 3 : 2), semi);
         if (digits.length && digits.length <= (hex ? 6 : 7) && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)) {
           const cp = Number.parseInt(digits, hex ? 16 : 10);
-          // XML 1.0 §4.1 (WFC: Legal Character): NUL and surrogates are not characters.
-          rep = cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
+          // XML 1.0 §4.1 (WFC: Legal Character): a reference must name a Char (§2.2). NUL, the other
+          // C0 controls but tab, LF and CR, surrogates, U+FFFE and U+FFFF are not characters.
+          rep = isXmlChar(cp) ? String.fromCodePoint(cp) : '\ufffd';
           // A reference to a C1 control is a windows-1252 character written by its byte value
           // (HTML §13.2.5.80 maps them the same way); C1 controls are never text.
           if (cp >= 0x80 && cp <= 0x9f) rep = c1ToWindows1252(rep);
@@ -174,6 +201,11 @@ export function decodeXmlEntities(s: string, declared?: EntityTable): string {
     }
   }
   return last === 0 ? s : out + s.slice(last);
+}
+
+/** XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+function isXmlChar(cp: number): boolean {
+  return cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
 }
 
 // XML 1.0 §2.2: characters outside Char are not allowed anywhere; real feeds carry stray C0 controls.
@@ -209,19 +241,21 @@ function newElement(name: string, attrs: Record<string, string>, innerStart: num
 /** Read `text` into a tree. Never throws; `root` is null when there is no element at all. */
 export function readXml(input: string): XmlDocument {
   let source = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  // XML 1.0 §2.11: CRLF and a lone CR are read as LF, before anything else.
+  if (source.indexOf('\r') >= 0) source = source.replace(/\r\n?/g, '\n');
   let wellFormed = true;
   if (ILLEGAL_CHAR.test(source)) {
     source = source.replace(ILLEGAL_CHARS, '');
     wellFormed = false;
   }
   const doc: XmlDocument = { root: null, doctype: null, internalSubset: false, entities: null, wellFormed, rootNs: null, rootNamespaces: {}, source };
-  const entities = { map: null as Map<string, string> | null, budget: ENTITY_BUDGET };
+  const entities = { map: null as Map<string, string> | null, budget: Math.min(ENTITY_BUDGET, ENTITY_BUDGET_PER_CHAR * source.length) };
   // The URI each prefix is bound to, for the root's own namespace (Atom 0.3 vs 1.0, RSS 0.90 vs 1.0).
   let rootUris: Record<string, string> | null = null;
   const stack: XmlElement[] = [];
   /** The names of the open elements as written, for the end-tag fast path. */
   const stackRaw: string[] = [];
-  const scopes: Scope[] = [{ '': null, xml: 'xml' }];
+  const scopes: Scope[] = [rootScope()];
   // Canonical prefixes whose elements get bare names; fixed when the root opens.
   let bare: Set<string> | null = null;
   const n = source.length;
@@ -420,17 +454,23 @@ export function readXml(input: string): XmlDocument {
         value = source.slice(vs, j);
         doc.wellFormed = false;
       }
+      // XML 1.0 §3.3.3: a literal tab or newline in an attribute value is a space (a reference is not).
+      if (/[\t\n]/.test(value)) value = value.replace(/[\t\n]/g, ' ');
       rawAttrs.push([aname, decodeXmlEntities(value, entities)]);
     }
     i = j;
     if (!closed) doc.wellFormed = false;
+    if (stack.length >= MAX_XML_DEPTH) {
+      doc.wellFormed = false; // too deep: the tag is ignored, its content goes to the open element
+      continue;
+    }
 
     // Namespace declarations on this element open a new scope for it and its content.
     let scope = scopes[scopes.length - 1];
     for (const [an, av] of rawAttrs) {
       const la = an.toLowerCase();
       if (la === 'xmlns' || la.startsWith('xmlns:')) {
-        if (scope === scopes[scopes.length - 1]) scope = { ...scope };
+        if (scope === scopes[scopes.length - 1]) scope = Object.create(scope) as Scope;
         const declared = la === 'xmlns' ? '' : la.slice(6);
         scope[declared] = av.trim() === '' ? null : (prefixForUri(av) ?? (declared || null));
         if (!bare) (rootUris ??= {})[declared] = av.trim();
@@ -439,7 +479,8 @@ export function readXml(input: string): XmlDocument {
     if (!bare) {
       const rq = qname.toLowerCase();
       doc.rootNamespaces = rootUris ?? {};
-      doc.rootNs = doc.rootNamespaces[rq.includes(':') ? rq.slice(0, rq.indexOf(':')) : ''] ?? null;
+      const rootPrefix = rq.includes(':') ? rq.slice(0, rq.indexOf(':')) : '';
+      doc.rootNs = Object.hasOwn(doc.rootNamespaces, rootPrefix) ? doc.rootNamespaces[rootPrefix] : null;
       // The root decides which vocabulary gets bare names: its own namespace and, for RDF,
       // the default namespace it declares (RSS 1.0 / 0.90 elements).
       bare = new Set();

@@ -39,10 +39,10 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import type { ItemDraft } from '../../src/normalize/index';
 import { resolveUrl } from '../../src/normalize/url';
-import { collapseWhitespace, htmlToText } from '../../src/normalize/text';
+import { htmlToText } from '../../src/normalize/text';
 import { personName } from '../../src/parse/adapt';
 import { decodeBody } from '../../src/parse/charset';
-import { canonicalHtml, expectedText, normUrl, structTime } from './compare';
+import { canonicalHtml, collapse, expectedText, normUrl, structTime, textOf } from './compare';
 import { conjuncts, evalPy, isBozoTest, KeyError, NotModeled, parsePy, truthy, type Py, type PyObject } from './pyexpr';
 import { CaseCheck, FEEDS, newSuite, ourDate, runOurs, walk, type Ours, type SuiteResult } from './scoreboard';
 
@@ -88,7 +88,7 @@ function textValue(ours: string, kind: 'text' | 'html', expectedType: string | n
     len: () => ours.length,
     eq(other) {
       if (typeof other !== 'string') return false;
-      if (kind === 'text') return collapseWhitespace(ours) === expectedText(other, expectedType);
+      if (kind === 'text') return collapse(ours) === expectedText(other, expectedType);
       // The other side's value is HTML unless feedparser typed it as plain text.
       const exp = expectedType && !/html|xml/.test(expectedType) ? other.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : other;
       return canonicalHtml(ours) === canonicalHtml(exp);
@@ -167,7 +167,7 @@ function authorValue(name: string): PyObject {
       throw new KeyError('str');
     },
     has: () => false,
-    eq: (other) => typeof other === 'string' && (other === name || collapseWhitespace(htmlToText(personName(other) ?? other)) === name),
+    eq: (other) => typeof other === 'string' && (other === name || textOf(personName(other) ?? other) === name),
   };
 }
 

@@ -27,8 +27,8 @@ import type { ParsedFeed } from '../../src/model';
 import { normalizeItem, type ItemDraft } from '../../src/normalize/index';
 import { personName } from '../../src/parse/adapt';
 import { decodeTransport, parseFeedBody } from '../../src/parse/index';
-import { expectedText, normUrl, sameInstant, sameTextEitherWay, textHead } from './compare';
-import { collapseWhitespace, htmlToText } from '../../src/normalize/text';
+import { collapse, expectedText, normUrl, sameInstant, sameTextEitherWay, textHead, textOf } from './compare';
+import { htmlToText } from '../../src/normalize/text';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -144,7 +144,7 @@ export function compareItems(check: CaseCheck, ours: ItemDraft[], expected: Expe
       const ourTitle = o.item.title === null ? '' : htmlToText(o.item.title);
       const ok = e.title.type === undefined
         ? sameTextEitherWay(ourTitle, e.title.value)
-        : collapseWhitespace(ourTitle) === expectedText(e.title.value, e.title.type);
+        : collapse(ourTitle) === expectedText(e.title.value, e.title.type);
       check.field('title', ok, () => `${at} ${short(ourTitle)} vs ${short(e.title!.value)}`);
     }
     if (e.link !== undefined) {
@@ -159,12 +159,12 @@ export function compareItems(check: CaseCheck, ours: ItemDraft[], expected: Expe
       check.field('date', sameInstant(ourDate(o), e.date), () => `${at} ${short(ourDate(o) ?? `${o.dates.dateInferred}:${o.dates.dateOriginal}`)} vs ${short(e.date)}`);
     }
     if (e.authors !== undefined) {
-      const exp = e.authors.map((a) => collapseWhitespace(htmlToText(personName(a) ?? a))).filter(Boolean);
+      const exp = e.authors.map((a) => textOf(personName(a) ?? a)).filter(Boolean);
       check.field('author', exp.every((a) => o.authors.includes(a)), () => `${at} ${short(o.authors)} vs ${short(exp)}`);
     }
     if (e.categories !== undefined) {
       // Compared as case-insensitive sets: Marquee merges "Tech" and "tech" into one category.
-      const exp = [...new Set(e.categories.map((c) => collapseWhitespace(htmlToText(c)).toLowerCase()).filter(Boolean))];
+      const exp = [...new Set(e.categories.map((c) => textOf(c).toLowerCase()).filter(Boolean))];
       const ours = o.categories.map((c) => c.toLowerCase());
       const ok = exp.length === ours.length && exp.every((c) => ours.includes(c));
       check.field('categories', ok, () => `${at} ${short(ours)} vs ${short(exp)}`);

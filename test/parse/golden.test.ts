@@ -1,7 +1,10 @@
 /**
  * Golden tests: every committed fixture feed is parsed and normalized, and the
  * result is compared with test/fixtures/golden/<file>.json. `UPDATE_GOLDEN=1
- * npm test` rewrites the expectations; review the diff before committing it.
+ * npm test` rewrites the expectations (and writes a missing one); review the
+ * diff before committing it. A missing golden is never written silently: without
+ * UPDATE_GOLDEN the test fails, and under CI=true it fails even with it (CI
+ * must compare with what was reviewed, not with what it just wrote).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +15,8 @@ import { parseFeedBody } from '../../src/parse/index';
 const FEEDS = join(__dirname, '..', 'fixtures', 'feeds');
 const GOLDEN = join(__dirname, '..', 'fixtures', 'golden');
 const NOW = new Date('2026-11-26T08:00:00Z');
-const update = process.env.UPDATE_GOLDEN === '1';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const update = process.env.UPDATE_GOLDEN === '1' && !ci;
 
 describe('golden: parse + normalize over the committed fixtures', () => {
   for (const file of readdirSync(FEEDS).sort()) {
@@ -31,9 +35,12 @@ describe('golden: parse + normalize over the committed fixtures', () => {
         entries: entries.map(({ fullText, ...e }) => ({ ...e, fullTextChars: fullText.length })),
       };
       const path = join(GOLDEN, `${file}.json`);
-      if (update || !existsSync(path)) {
+      if (update) {
         mkdirSync(GOLDEN, { recursive: true });
         writeFileSync(path, `${JSON.stringify(actual, null, 1)}\n`);
+      }
+      if (!existsSync(path)) {
+        throw new Error(`${path} is missing: run UPDATE_GOLDEN=1 npm test (outside CI) and review the new file${ci ? '; CI never writes goldens' : ''}`);
       }
       expect(actual).toEqual(JSON.parse(readFileSync(path, 'utf8')));
     });

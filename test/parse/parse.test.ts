@@ -51,11 +51,8 @@ describe('coded errors', () => {
   });
 
   it('messages start with the stage', () => {
-    try {
-      parseFeedBody(enc('<html><body></body></html>'));
-    } catch (err) {
-      expect((err as Error).message).toMatch(/^parse: /);
-    }
+    expect(() => parseFeedBody(enc('<html><body></body></html>'))).toThrow(/^parse: /);
+    expect(() => parseFeedBody(enc('{"not": "a feed"}'))).toThrow(/^parse: /);
   });
 });
 
@@ -84,6 +81,11 @@ describe('entity expansion never happens', () => {
     const { feed } = parseFeedBody(enc(xxe));
     expect(feed.items[0].title).toBe('&xxe;');
     expect(feed.items[0].summary).toBe('&net;');
+  });
+
+  it('substitutes a one-letter internal entity (issue 13 item 11)', () => {
+    const doc = `<!DOCTYPE rss [<!ENTITY a "Hello">]><rss version="2.0"><channel><title>&a;, world</title></channel></rss>`;
+    expect(parseFeedBody(enc(doc)).feed.title).toBe('Hello, world');
   });
 
   it('substitutes flat internal entities (literal text) but never nested ones, within a budget', () => {
