@@ -34,10 +34,10 @@
  */
 import { applyRetention, mergeEntries, snapshotSources } from './catalog';
 import type { Config } from './config';
-import { DuplicateIndex, type DedupeState } from './dedupe';
 import { FeedError, asFeedError } from './errors';
 import { FetchFailure, fetchFeed, type FetchFn } from './fetch';
-import { StoryIndex, type GroupState } from './group';
+import type { MemoryGroupingState } from './grouping-state';
+import { forgetEntries, loadMemoryState, placeBatch } from './placement';
 import { sha256Hex } from './hash';
 import { freshState, onDeferred, onFailure, onQueued, onSuccess, withDefaults, type Transition } from './health';
 import type { Source, SourceState } from './model';
@@ -410,11 +410,11 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
     summary.updatedEntries = updated.length;
     if (added.length || updated.length) {
       catalogChanged = true;
-      const { dupIndex, storyIndex } = placeEntries(entryMap, added, updated, groups?.state ?? null, cfg, now, summary);
+      const grouping = placeEntries(entryMap, added, updated, groups?.state ?? null, cfg, summary);
       const { parts, newBodies } = await writeBodies(store, catalog.bodyParts, [...added, ...updated], entryMap, now, cfg);
       const { kept, expired } = applyRetention([...entryMap.values()], now, cfg.retentionDays, cfg.retentionMaxEntries);
       summary.entriesExpired = expired.length;
-      storyIndex.forget(expired);
+      forgetEntries(grouping, expired, { windowHours: cfg.storyWindowHours });
       const liveParts = new Set(bodyKeysOf(kept));
       for (const k of Object.keys(parts)) if (!liveParts.has(k)) delete parts[k];
       const snapshots: SourceSnapshot[] = sources.map((s) => ({
@@ -433,7 +433,7 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
         bodyParts: parts,
       };
       await store.putCatalog(catalog);
-      const groupsRecord = { rev: catalog.rev, state: { dedupe: dupIndex.state(kept.map((e) => e.id)), group: storyIndex.state() } };
+      const groupsRecord = { rev: catalog.rev, state: grouping.toBlob(kept.map((e) => e.id)) };
       const written = await store.putGroups(groupsRecord);
       summary.groupStateBytes = written;
       await renderDefaultViews(store, catalog, newBodies, cfg);
@@ -543,43 +543,38 @@ export async function consumeFanout(
 }
 
 /**
- * Dedupe, then group, the entries a run added (oldest first, so within one batch the earliest
- * version becomes the primary). Mutates `entryMap`: new entries go in without their HTML, and
- * entries of stories merged away are relabelled to the surviving story.
+ * Dedupe, then group, the entries a run added (placement.ts: oldest first, so within one batch
+ * the earliest version becomes the primary). Mutates `entryMap`: new entries go in without their
+ * HTML, with their story, duplicate link and join reason; entries of stories merged away are
+ * relabelled to the surviving story. The grouping state lives in memory for the run and is
+ * kept in the groups blob.
  */
 function placeEntries(
-  entryMap: Map<string, StoredEntry>, added: NormalizedEntry[], updated: NormalizedEntry[], stored: unknown, cfg: Config, now: Date, summary: RunSummary,
-): { dupIndex: DuplicateIndex; storyIndex: StoryIndex } {
-  const state = (stored ?? null) as { dedupe?: DedupeState; group?: GroupState } | null;
-  const dupIndex = new DuplicateIndex(entryMap.values(), state?.dedupe ?? null);
-  const storyIndex = new StoryIndex(entryMap.values(), state?.group ?? null, { windowHours: cfg.storyWindowHours, now });
-  added.sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
-  // Term statistics take in the whole batch before any of it is placed.
-  storyIndex.count(added);
+  entryMap: Map<string, StoredEntry>, added: NormalizedEntry[], updated: NormalizedEntry[], stored: unknown, cfg: Config, summary: RunSummary,
+): MemoryGroupingState {
+  const opts = { windowHours: cfg.storyWindowHours };
+  const state = loadMemoryState(stored, entryMap.values(), opts);
   const touched = new Set<string>();
-  for (const e of added) {
-    const dup = dupIndex.match(e);
-    if (dup) {
-      const primary = entryMap.get(dup.primaryId)!;
-      e.dupOf = primary.id;
-      e.storyId = primary.storyId;
+  for (const p of placeBatch(state, added, opts, (id) => entryMap.get(id)?.storyId)) {
+    const e = p.entry;
+    e.storyId = p.storyId;
+    e.dupOf = p.dupOf;
+    e.joinReason = p.reason;
+    if (p.dupOf) {
       summary.duplicates++;
-      summary.duplicatesBy[dup.reason] = (summary.duplicatesBy[dup.reason] ?? 0) + 1;
-    } else {
-      const placed = storyIndex.place(e);
-      e.storyId = placed.storyId;
-      if (placed.merged.length) {
-        const gone = new Set(placed.merged);
-        for (const other of entryMap.values()) if (gone.has(other.storyId)) other.storyId = placed.storyId;
-      }
+      const rule = p.reason?.rule ?? 'unknown';
+      summary.duplicatesBy[rule] = (summary.duplicatesBy[rule] ?? 0) + 1;
+    }
+    if (p.merged.length) {
+      const gone = new Set(p.merged);
+      for (const other of entryMap.values()) if (gone.has(other.storyId)) other.storyId = p.storyId;
     }
     touched.add(e.storyId);
-    dupIndex.add(e);
     entryMap.set(e.id, stripBodies(e));
   }
   for (const e of updated) entryMap.set(e.id, stripBodies(e));
   summary.storiesTouched = touched.size;
-  return { dupIndex, storyIndex };
+  return state;
 }
 
 /**
