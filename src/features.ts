@@ -220,6 +220,7 @@ const segmentMemo = new Map<string, Segment[]>();
 
 /** What segmenting needs to know of one raw word; remembered, since words recur. */
 interface WordInfo {
+  raw: string;
   /** the word in a segment key: lowercased, digits as '#' */
   key: string;
   /** starts with a letter: capitalized (2), lowercase (1); else 0 */
@@ -240,7 +241,7 @@ function wordInfo(raw: string): WordInfo {
     const t = evidenceTerm(p);
     if (t) pieces.push({ term: fnv1a(t), word: p.toLowerCase().replace(/'s$/, ''), initial: initialOf(p), num: /^\d/.test(t) });
   }
-  info = { key: raw.toLowerCase().replace(/\d+/g, '#'), initial: initialOf(raw), function: FUNCTION_WORDS.has(raw.toLowerCase()), pieces };
+  info = { raw, key: raw.toLowerCase().replace(/\d+/g, '#'), initial: initialOf(raw), function: FUNCTION_WORDS.has(raw.toLowerCase()), pieces };
   if (wordMemo.size >= MEMO_MAX) wordMemo.clear();
   wordMemo.set(raw, info);
   return info;
@@ -271,6 +272,14 @@ function segment(title: string, summary: string): Segment[] {
         for (const p of info.pieces) {
           const written = caseless || i === 0 || !p.initial ? null : p.initial === 2 ? 'upper' : 'lower';
           tokens.push({ term: p.term, word: p.word, written, quoted, num: p.num });
+        }
+        // A small number after a capitalized word finishes a name ("Channel 4", "Windows 11"):
+        // the number alone says nothing, the pair says which channel.
+        const prev = i > 0 ? ws[i - 1].info : null;
+        const last = prev?.pieces.at(-1);
+        if (!info.pieces.length && /^\d{1,2}$/.test(info.raw) && prev?.initial === 2 && last && !last.num) {
+          const word = `${last.word} ${ws[i].info.raw}`;
+          tokens.push({ term: fnv1a(word), word, written: null, quoted, num: false });
         }
       });
       budget.left -= tokens.length;

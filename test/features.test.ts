@@ -47,6 +47,13 @@ describe('segments', () => {
     expect(words('Casting Silver Bullets', 'Comments')).toEqual([['casting', 'silver', 'bullets'], ['comments']]);
   });
 
+  it('keeps a small number that finishes a name ("Channel 4"), and drops it elsewhere', () => {
+    expect(words('Channel 4 sale leaves potential buyers in a quandary')[0]).toContain('channel 4');
+    expect(words('Windows 11 is getting a redesigned File Explorer with tabs')[0]).toContain('windows 11');
+    expect(words('17 Moms Who Outsmarted Their Kids So Good')[0]).not.toContain('17');
+    expect(words('The Most Anticipated Tours of Summer 2025')[0]).toEqual(['anticipated', 'tours', 'summer']);
+  });
+
   it('gives series titles that differ only in their numbers one segment key', () => {
     const key = (t: string) => segmentsOf(t, '').at(-1)!.key;
     expect(key('[Lists & Guides] The 41 Most Anticipated Albums of Summer 2024')).toBe(key('[Lists & Guides] The 37 Most Anticipated Albums of Summer 2025'));
