@@ -9,6 +9,7 @@
 #                                    published HOURS (default 3) after their originals
 #   npm run eval -- offline real|uci|spun [...]
 #                                    the same sets replayed in process, no Worker (seconds)
+#   npm run eval -- offline floors   the CI gate: all three offline, exit 1 under a floor
 #
 # Add --check to exit 1 when a figure is under its floor (scripts/eval/score.ts FLOORS).
 set -euo pipefail

@@ -229,17 +229,19 @@ const SECOND_LEVEL = new Set(['co', 'com', 'org', 'net', 'ac', 'gov', 'edu', 'ne
  * segment when that is a long word slug ("elon-musk-joins-twitter-board").
  */
 export function urlParts(url: string | null): { outlet: string; host: string; slug: number | null } {
-  if (!url) return { outlet: '', host: '', slug: null };
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return { outlet: '', host: '', slug: null };
-  }
-  const parts = u.hostname.replace(/^www\./, '').split('.');
+  return partsOfKey(urlMatchKey(url));
+}
+
+/** The same, from a URL match key (host + path + query), so a URL is parsed once. */
+function partsOfKey(key: string | null): { outlet: string; host: string; slug: number | null } {
+  if (!key) return { outlet: '', host: '', slug: null };
+  const slash = key.indexOf('/');
+  const hostname = (slash < 0 ? key : key.slice(0, slash)).replace(/:\d+$/, '');
+  const path = slash < 0 ? '' : key.slice(slash).split('?')[0];
+  const parts = hostname.split('.');
   const cc = parts.length >= 3 && parts[parts.length - 1].length === 2 && SECOND_LEVEL.has(parts[parts.length - 2]);
   const n = parts.length < 2 ? parts.length : cc ? 3 : 2;
-  const last = u.pathname.split('/').filter(Boolean).pop() ?? '';
+  const last = path.split('/').filter(Boolean).pop() ?? '';
   const slugWords = last.replace(/\.[a-z]{2,5}$/i, '').toLowerCase().split(/[-_]+/).filter((w) => /[a-z]/.test(w));
   const slug = slugWords.length >= DEDUPE_RULES.slugMinWords ? fnv1a(`slug:${slugWords.join('-')}`) : null;
   return { outlet: parts[parts.length - n], host: parts.slice(-n).join('.'), slug };
@@ -286,13 +288,14 @@ export class DuplicateIndex {
     const f = fp !== undefined ? fp : e.fullText ? fingerprintOf(e.fullText) : null;
     const titleWords = words(e.title);
     const summaryWords = words(e.summaryText);
+    const urlKey = urlMatchKey(e.url);
     const record: DupRecord = {
       id: e.id,
       sourceId: e.sourceId,
-      ...urlParts(e.url),
+      ...partsOfKey(urlKey),
       primary: e.dupOf ?? e.id,
       time: Date.parse(e.published),
-      urlKey: urlMatchKey(e.url),
+      urlKey,
       title: [...new Set(contentTokens(e.title).map(tokenId))],
       titleNumbers: titleWords.filter((w) => NUMBER.test(w)).sort().join(' '),
       numbers: [...new Set([...titleWords, ...summaryWords].filter((w) => NUMBER.test(w)))].sort(),
@@ -303,14 +306,24 @@ export class DuplicateIndex {
     return { record, fp: f };
   }
 
+  /**
+   * Where an entry is posted and looked up. Headline words only for entries with a summary (the
+   * sequence rule compares those, and needs both); the exact set of headline words for all (a
+   * re-publication keeps it); vocabulary bands with a text fingerprint; the URL slug. Keys
+   * strong on their own are posted twice, since a candidate needs two hits.
+   */
   private keys(p: Probe): number[] {
-    const keys = [...p.record.title];
-    if (p.record.fp) {
-      // A shared band or slug is strong evidence on its own: post it twice.
-      const b = bands(p.record.fp[0]);
+    const r = p.record;
+    const keys = r.summaryWords >= DEDUPE_RULES.summaryMinWords ? [...r.title] : [];
+    if (r.title.length) {
+      const exact = fnv1a(`title:${[...r.title].sort((a, b) => a - b).join(',')}`);
+      keys.push(exact, exact);
+    }
+    if (r.fp) {
+      const b = bands(r.fp[0]);
       keys.push(...b, ...b);
     }
-    if (p.record.slug !== null) keys.push(p.record.slug, p.record.slug);
+    if (r.slug !== null) keys.push(r.slug, r.slug);
     return keys;
   }
 

@@ -52,8 +52,16 @@ const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.&-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu;
 
 /** Raw word tokens, apostrophes normalized, trailing possessives kept for `stem`. */
 export function words(text: string): string[] {
-  return (text.normalize('NFKC').replace(/[’‘]/g, "'").match(WORD) ?? []).map((w) => w.replace(/\.$/, ''));
+  const hit = wordsMemo.get(text);
+  if (hit) return hit;
+  const out = (text.normalize('NFKC').replace(/[’‘]/g, "'").match(WORD) ?? []).map((w) => w.replace(/\.$/, ''));
+  if (wordsMemo.size >= 20_000) wordsMemo.clear();
+  wordsMemo.set(text, out);
+  return out;
 }
+
+// Dedupe reads the same headlines and summaries when it matches an entry and when it records it.
+const wordsMemo = new Map<string, string[]>();
 
 // Dedupe and grouping each tokenize the same headlines several times per run; remember the
 // last few thousand results. (Cleared wholesale when full: simple, and bounded.)

@@ -71,9 +71,14 @@ export const GROUP_RULES = {
   /** Strongest entry terms used to find candidate stories, and most candidates looked at. */
   retrievalTerms: 12,
   candidateStories: 24,
-  /** Terms in more than this share of the window's documents (and more than retrievalMinDf) find no candidates. */
+  /**
+   * Terms in more than this share of the window's documents (and more than retrievalMinDf), or
+   * in more than retrievalMaxDf, find no candidates: they are common, and they would make an
+   * entry's lookup cost grow with the window.
+   */
   retrievalMaxShare: 0.05,
   retrievalMinDf: 10,
+  retrievalMaxDf: 200,
 } as const;
 
 export interface Placement {
@@ -127,6 +132,8 @@ const upperKey = (t: number) => (Math.imul(t ^ 0x75707065, 0x297a2d39) ^ 0x2f) >
  * running text wrote each term) and to its source's (terms, segments).
  */
 function keysOf(segs: Segment[]): { global: number[]; source: number[] } {
+  const hit = keyMemo.get(segs);
+  if (hit) return hit;
   const global = new Set<number>();
   const source = new Set<number>();
   for (const s of segs) {
@@ -138,8 +145,13 @@ function keysOf(segs: Segment[]): { global: number[]; source: number[] } {
       if (i) global.add(pairTerm(s.tokens[i - 1].term, t.term));
     });
   }
-  return { global: [...global], source: [...source] };
+  const keys = { global: [...global], source: [...source] };
+  keyMemo.set(segs, keys);
+  return keys;
 }
+
+// Segments are remembered per text (features.ts), so their keys can be too: count, place and forget share them.
+const keyMemo = new WeakMap<Segment[], { global: number[]; source: number[] }>();
 
 const HOUR = 3_600_000;
 
@@ -327,7 +339,7 @@ export class StoryIndex {
     const doc = this.doc(e);
     const vec = this.vector(doc);
     // Candidates come through the entry's strongest terms that are not common in the window.
-    const common = Math.max(R.retrievalMinDf, R.retrievalMaxShare * doc.n);
+    const common = Math.min(R.retrievalMaxDf, Math.max(R.retrievalMinDf, R.retrievalMaxShare * doc.n));
     const retrieval = [...vec]
       .filter(([t]) => (doc.df.get(t) ?? 0) <= common)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])

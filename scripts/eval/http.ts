@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFeeds, loadReal, loadUci, urlMatcher } from './data';
-import { FLOORS, checkReal, halves, report, reportSpread, reportSpun, score, scoreSpun } from './score';
+import { FLOORS, TARGETS, checkReal, targetLine, halves, report, reportSpread, reportSpun, score, scoreSpun } from './score';
 
 class ProtocolError extends Error {}
 
@@ -151,6 +151,8 @@ async function main() {
       const title = new Map(set.items.map((i) => [i.url, `[${i.outlet}] ${i.title}`]));
       const s = score(clusters, truth, links);
       console.log(report(`${set.name} (through the HTTP API)`, s, (k) => title.get(k) ?? k));
+      if (mode === 'real') console.log(targetLine(s));
+      else console.log(`  issue 9 target B-cubed F1 >= ${TARGETS.uci.bcubedF1}: ${s.bcubedF1 >= TARGETS.uci.bcubedF1 ? 'met' : 'missed'}`);
       console.log(reportSpread(halves(clusters, truth)));
       if (mode === 'real') fails.push(...checkReal(s));
       else if (s.bcubedF1 < FLOORS.uci.bcubedF1) fails.push(`B-cubed F1 ${s.bcubedF1.toFixed(3)} < ${FLOORS.uci.bcubedF1}`);
