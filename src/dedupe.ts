@@ -23,26 +23,28 @@
  *      Headline + summary are compared by longest common subsequence of
  *      words; a copy keeps at least `sequenceSimilarity` of them. Both sides
  *      need a summary: two headlines alone are no body evidence;
- *   4. the same outlet re-publishing: the same source and domain, a sibling
- *      domain of the same publisher (`.co.uk` and `.com`), or the same long URL slug,
- *      with a near-identical headline (every number the same) and, when both
- *      have summaries, the same summary. A slug change, a domain move, a
- *      re-issued deal post.
+ *   4. the same outlet re-publishing: one publisher (the same source and
+ *      domain, or the publisher's sibling domain, `.co.uk` and `.com`) or the
+ *      same long URL slug, with the same headline words (one word may change
+ *      when the summaries agree too). A slug change, a domain move, a re-issued
+ *      deal post.
  *
- * Every rule needs the numbers to agree: a copy has none the original lacks
- * (nor the other way round, but for a summary cut shorter), so one template
- * filled in twice ("Apple Seeds First Beta of tvOS 15.5", "... of watchOS
- * 8.6") is two articles. Headlines alike across *different* outlets, without
- * body evidence, are
- * never duplicates: two outlets' reports of one event are a story (group.ts).
- * The earliest version stays the primary; the orchestrator places entries
- * oldest first.
+ * Every rule after the URL needs the numbers to agree: a copy has none the
+ * original lacks (nor the other way round, but for a summary cut shorter).
+ * And one publisher's copy of its own article keeps the headline: its two
+ * articles filled in from one template ("Apple Seeds First Beta of tvOS
+ * 15.5", "... of watchOS 8.6") share most of their text, and are two
+ * articles. Headlines alike across *different* outlets, without body
+ * evidence, are never duplicates: two outlets' reports of one event are a
+ * story (group.ts). The earliest version stays the primary; the orchestrator
+ * places entries oldest first.
  *
  * State lives behind `DedupeRepo` (grouping-state.ts): per entry, its URL
- * key, headline word ids, word sequence and, with enough text, a 32 x 16-bit
- * MinHash of its vocabulary and a bottom-64 sketch of its skeleton shingles
- * (about 450 bytes). Candidates are found by headline words, LSH bands of the
- * MinHash and the URL slug, skipping keys too common to be useful.
+ * key and parts, headline word ids, numbers, word sequence and, with enough
+ * text, a 32 x 16-bit MinHash of its vocabulary and a bottom-64 sketch of its
+ * skeleton shingles (about 450 bytes). Candidates are found by headline words,
+ * the exact headline word set, LSH bands of the MinHash and the URL slug,
+ * skipping keys too common to be useful.
  */
 import { contentTokens, skeletonShingles, tokenId, words } from './features';
 import { fnv1a } from './hash';
@@ -355,9 +357,9 @@ export class DuplicateIndex {
       // A copy keeps the numbers: texts that differ in them are siblings of a template
       // ("tvOS 15.5" and "watchOS 8.6" betas), not one article.
       if (!numbersAgree(r.numbers, k.numbers)) continue;
-      // One outlet's two articles may share a template's text; its copy of an article keeps
+      // One publisher's two articles may share a template's text; its copy of an article keeps
       // the headline too (an edited word at most).
-      const own = this.sameOutlet(p, k);
+      const own = this.samePublisher(p, k);
       const ownCopy = () => sameHeadline(r, k, true) > 0;
       const kfp = k.fp ? decode(k.fp) : null;
       if (p.fp && kfp) {
@@ -370,8 +372,9 @@ export class DuplicateIndex {
       const comparable = bodies && short.length >= DEDUPE_RULES.sequenceMinWords && long.length <= 1.5 * short.length;
       const seqSim = bodies ? sequenceSimilarity(r.seq, k.seq) : 0;
       if (comparable && seqSim >= DEDUPE_RULES.sequenceSimilarity && (!own || ownCopy())) return { primaryId: k.primary, rule: 'sequence', score: round(seqSim) };
-      if (!own) continue;
-      // The same outlet re-publishing: the headline again, and the summary again when both have one.
+      // The same outlet re-publishing (one publisher, or one long URL slug on another domain):
+      // the headline again, and the summary again when both have one.
+      if (!own && (r.slug === null || r.slug !== k.slug)) continue;
       const agree = seqSim >= DEDUPE_RULES.sequenceSimilarity;
       if (bodies && !agree) continue;
       const j = sameHeadline(r, k, agree);
@@ -381,16 +384,15 @@ export class DuplicateIndex {
   }
 
   /**
-   * The same outlet: one source and one domain (a source that links to many domains, such as
-   * an aggregator's feed, is not one outlet), the same publisher under another suffix
-   * (telegraph.co.uk, telegraph.com), or the same long URL slug. The same domain under two
-   * sources is not enough: it may be a shared redirector.
+   * One publisher: one source and one domain (a source that links to many domains, such as an
+   * aggregator's feed, is not one publisher), or the same publisher under another suffix
+   * (telegraph.co.uk, telegraph.com). The same domain under two sources is not enough: it may
+   * be a shared redirector.
    */
-  private sameOutlet(p: Probe, k: DupRecord): boolean {
+  private samePublisher(p: Probe, k: DupRecord): boolean {
     const r = p.record;
     if (k.sourceId === r.sourceId && r.host === k.host) return true;
-    if (r.outlet && r.outlet === k.outlet && r.host !== k.host) return true;
-    return r.slug !== null && r.slug === k.slug;
+    return Boolean(r.outlet) && r.outlet === k.outlet && r.host !== k.host;
   }
 
   /** Record an entry (a primary, or a copy pointing at its primary) so later entries can match it. */
