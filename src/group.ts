@@ -14,20 +14,29 @@
  *     spellings meet. Document frequencies come from every entry counted in
  *     the window, so a word is weighed by how rare it is *now*.
  *   - Each source's boilerplate weighs nothing for that source, learned from
- *     its own items: a segment (the text between delimiters such as ": ",
- *     " | ", "›") that the source repeats in k items weighs 1/k ("Album
- *     Review:", "| Letters", "View Entire Post ›"); a word in more than half
- *     of the source's items weighs nothing, one in under a fifth fully ("The
- *     post ... appeared first on", a site name, "Apple" at an Apple site).
+ *     its own items (per-source counts kept with the statistics): a segment
+ *     (the text between delimiters such as ": ", " | ", "›", brackets; digits
+ *     count as one) that the source repeats in k items weighs 1/k ("Album
+ *     Review:", "| Letters", "View Entire Post ›", "The # Best Albums of #");
+ *     a word in more than half of the source's items weighs nothing, one in
+ *     under a fifth fully ("The post ... appeared first on", a byline, a site
+ *     name, "Apple" at an Apple site).
  *   - The score is the cosine between the entry and the story's centroid
- *     (the sum of its members' vectors), times exp(-hours apart / 48): news of
- *     one event arrives within a day or two.
- *   - It must reach JOIN_OTHER (0.3) when the story has another outlet, and
- *     JOIN_SAME (0.5) when all its members come from the entry's own source:
+ *     (the sum of its members' vectors, 48 strongest terms), times
+ *     exp(-hours apart / 48): news of one event arrives within a day or two.
+ *   - It must reach `joinOther` (0.3) when the story has another outlet, and
+ *     `joinSame` (0.5) when all its members come from the entry's own source:
  *     one outlet's items share its style, its series and its beat.
- *   - At least two distinct concepts must each carry a tenth of the score: a
- *     shared name alone (its words glued by their shared pair) is a topic,
- *     not an event.
+ *   - The evidence must be specific: at least one shared term is a name
+ *     (running text capitalizes it mid-sentence; features.ts reads the case
+ *     only where it means something), a number or a quoted word, outside the
+ *     source's boilerplate. Common words are no evidence.
+ *   - A shared name alone is a topic, not an event: with the strongest shared
+ *     concept taken out (the words of a name, glued by a pair that nearly
+ *     always occurs in the window, count as one), the score must keep half
+ *     the bar.
+ *   - Years are no evidence for a join, but headlines naming different years
+ *     ("Spring 2024", "Spring 2025") report different events.
  *
  * Stories are never merged after the fact: an entry keeps its story, and the
  * story id (from its first entry) is stable. Deterministic for the same input
@@ -153,6 +162,66 @@ function keysOf(segs: Segment[]): { global: number[]; source: number[] } {
 // Segments are remembered per text (features.ts), so their keys can be too: count, place and forget share them.
 const keyMemo = new WeakMap<Segment[], { global: number[]; source: number[] }>();
 
+/**
+ * The terms that can be evidence of one event: names (running text capitalizes them
+ * mid-sentence at least three times in four; a word it never showed gets the benefit of the
+ * doubt), numbers and quoted words, unless the source repeats them: a segment seen in two or
+ * more of its items ("Album Review", "The # Best Albums of #"), a word in a fifth or more.
+ */
+function specificTerms(segs: Segment[], words: Map<number, string>, df: Map<number, number>, sf: Map<number, number>, wordFactor: (t: number) => number): Set<number> {
+  const specific = new Set<number>();
+  for (const t of words.keys()) {
+    const lower = df.get(lowerKey(t)) ?? 0;
+    const upper = df.get(upperKey(t)) ?? 0;
+    if (lower * 4 <= lower + upper) specific.add(t);
+  }
+  for (const s of segs) for (const tok of s.tokens) if (tok.quoted || tok.num) specific.add(tok.term);
+  for (const s of segs) if ((sf.get(s.key) ?? 0) >= 2) for (const tok of s.tokens) specific.delete(tok.term);
+  for (const t of words.keys()) if (wordFactor(t) < 1) specific.delete(t);
+  return specific;
+}
+
+/**
+ * Each term's weight before rarity: its field's weight (headline 1, summary `summaryWeight`;
+ * a term in both counts in both) times its boilerplate factor (a segment the source repeats
+ * in k items weighs 1/k; see `wordFactor`); adjacent pairs at `pairWeight`. Pairs of two
+ * specific words that nearly always occur together in the window are one name (`glued`).
+ */
+function weights(segs: Segment[], df: Map<number, number>, sf: Map<number, number>, wordFactor: (t: number) => number, specific: Set<number>) {
+  const R = GROUP_RULES;
+  const fields = new Map<Segment['field'], Map<number, number>>();
+  const pairs = new Map<number, [number, number]>();
+  const glued = new Map<number, [number, number]>();
+  for (const s of segs) {
+    const segFactor = 1 / Math.max(1, sf.get(s.key) ?? 0);
+    const field = fields.get(s.field) ?? new Map<number, number>();
+    fields.set(s.field, field);
+    const put = (t: number, w: number) => {
+      if (w > (field.get(t) ?? 0)) field.set(t, w);
+    };
+    let prev: { term: number; f: number; num: boolean } | null = null;
+    for (const tok of s.tokens) {
+      const f = Math.min(segFactor, wordFactor(tok.term));
+      put(tok.term, f);
+      if (prev) {
+        const p = pairTerm(prev.term, tok.term);
+        pairs.set(p, [prev.term, tok.term]);
+        const dp = df.get(p) ?? 0;
+        const name = specific.has(prev.term) && specific.has(tok.term) && !tok.num && !prev.num;
+        if (name && dp >= 2 && dp >= R.collocation * Math.max(df.get(prev.term) ?? 0, df.get(tok.term) ?? 0)) glued.set(p, [prev.term, tok.term]);
+        put(p, R.pairWeight * Math.min(f, prev.f));
+      }
+      prev = { term: tok.term, f, num: tok.num };
+    }
+  }
+  const base = new Map<number, number>();
+  for (const [name, field] of fields) {
+    const fw = name === 'title' ? 1 : R.summaryWeight;
+    for (const [t, w] of field) if (w > 0) base.set(t, (base.get(t) ?? 0) + fw * w);
+  }
+  return { base, pairs, glued };
+}
+
 const HOUR = 3_600_000;
 
 export class StoryIndex {
@@ -202,66 +271,23 @@ export class StoryIndex {
 
   /** An entry's terms with their weights before rarity, and the window statistics to weigh them by. */
   private doc(e: Groupable): Doc {
-    const R = GROUP_RULES;
     const segs = segmentsOf(e.title, e.summaryText);
     const { global, source } = keysOf(segs);
     const df = new Map<number, number>();
     this.repo.docFreq(global).forEach((v, i) => df.set(global[i], v));
-    const sourceDocs = this.repo.sourceDocCount(e.sourceId);
     const sf = new Map<number, number>();
     this.repo.sourceFreq(e.sourceId, source).forEach((v, i) => sf.set(source[i], v));
+    const sourceDocs = this.repo.sourceDocCount(e.sourceId);
+    const R = GROUP_RULES;
+    // A word in more than `boilerplateHi` of the source's items weighs nothing for it.
     const wordFactor = (t: number) => {
       const share = (sf.get(t) ?? 0) / (sourceDocs + R.sourcePrior);
       return Math.min(1, Math.max(0, (R.boilerplateHi - share) / (R.boilerplateHi - R.boilerplateLo)));
     };
-    const fields = new Map<'title' | 'summary', Map<number, number>>();
     const words = new Map<number, string>();
-    const glued = new Map<number, [number, number]>();
-    const pairs = new Map<number, [number, number]>();
-    const specific = new Set<number>();
-    const boiler = new Set<number>();
     for (const s of segs) for (const tok of s.tokens) if (!words.has(tok.term)) words.set(tok.term, tok.word);
-    for (const t of words.keys()) {
-      const lower = df.get(lowerKey(t)) ?? 0;
-      const upper = df.get(upperKey(t)) ?? 0;
-      // A common word is written in lowercase in more than a quarter of the running text that
-      // shows its case; a word running text never showed gets the benefit of the doubt.
-      if (lower * 4 <= lower + upper) specific.add(t);
-    }
-    for (const s of segs) for (const tok of s.tokens) if (tok.quoted || tok.num) specific.add(tok.term);
-    // What the source repeats is its boilerplate, not evidence: a segment seen in two or more of
-    // its items ("Album Review", "The # Best Albums of #"), a word in a fifth of them or more.
-    for (const s of segs) if ((sf.get(s.key) ?? 0) >= 2) for (const tok of s.tokens) boiler.add(tok.term);
-    for (const t of words.keys()) if (wordFactor(t) < 1) boiler.add(t);
-    for (const t of boiler) specific.delete(t);
-    for (const s of segs) {
-      const segFactor = 1 / Math.max(1, sf.get(s.key) ?? 0);
-      const field = fields.get(s.field) ?? new Map<number, number>();
-      fields.set(s.field, field);
-      const put = (t: number, w: number) => {
-        if (w > (field.get(t) ?? 0)) field.set(t, w);
-      };
-      let prev: { term: number; f: number; num: boolean } | null = null;
-      for (const tok of s.tokens) {
-        const f = Math.min(segFactor, wordFactor(tok.term));
-        put(tok.term, f);
-        if (prev) {
-          const p = pairTerm(prev.term, tok.term);
-          pairs.set(p, [prev.term, tok.term]);
-          const dp = df.get(p) ?? 0;
-          const name = specific.has(prev.term) && specific.has(tok.term) && !tok.num && !prev.num;
-          if (name && dp >= 2 && dp >= R.collocation * Math.max(df.get(prev.term) ?? 0, df.get(tok.term) ?? 0)) glued.set(p, [prev.term, tok.term]);
-          put(p, R.pairWeight * Math.min(f, prev.f));
-        }
-        prev = { term: tok.term, f, num: tok.num };
-      }
-    }
-    // A term in headline and summary counts in both.
-    const base = new Map<number, number>();
-    for (const [name, field] of fields) {
-      const fw = name === 'title' ? 1 : R.summaryWeight;
-      for (const [t, w] of field) if (w > 0) base.set(t, (base.get(t) ?? 0) + fw * w);
-    }
+    const specific = specificTerms(segs, words, df, sf, wordFactor);
+    const { base, pairs, glued } = weights(segs, df, sf, wordFactor, specific);
     return { base, df, n: this.repo.docCount(), words, pairs, glued, specific, years: yearsOf(e.title), time: Date.parse(e.published) };
   }
 
