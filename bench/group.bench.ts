@@ -61,11 +61,19 @@ class AllPairs extends MemoryGroupingState {
 function run(items: Item[], state: MemoryGroupingState) {
   const start = process.cpuUsage();
   let dups = 0;
+  // The catalog's story ids, which a run reads for a copy of an earlier entry.
+  const storyOf = new Map<string, string>();
   for (let b = 0; b < items.length; b += BATCH) {
     const batch = items.slice(b, b + BATCH);
     const expired = items.slice(Math.max(0, b - RETENTION), Math.max(0, b + batch.length - RETENTION));
-    if (expired.length) forgetEntries(state, expired, WINDOW);
-    for (const p of placeBatch(state, batch, WINDOW)) if (p.dupOf) dups++;
+    if (expired.length) {
+      forgetEntries(state, expired, WINDOW);
+      for (const e of expired) storyOf.delete(e.id);
+    }
+    for (const p of placeBatch(state, batch, WINDOW, (id) => storyOf.get(id))) {
+      storyOf.set(p.entry.id, p.storyId);
+      if (p.dupOf) dups++;
+    }
   }
   const cpu = process.cpuUsage(start);
   const blob = JSON.stringify(state.toBlob(items.slice(-RETENTION).map((e) => e.id))).length;

@@ -57,7 +57,10 @@ export interface GroupRepo {
    * DESC, last DESC, story_id LIMIT ?.
    */
   storiesWithTerms(terms: readonly number[], since: number, limit: number, minHits: number): StoryRecord[];
-  /** Insert or replace a story (its centroid terms replace the old ones). Records handed out are not mutated by callers. */
+  /**
+   * Insert or replace a story (its centroid terms replace the old ones). Records handed in and
+   * out are not mutated afterwards: an implementation may keep or return them as they are.
+   */
   putStory(s: StoryRecord): void;
   deleteStory(id: string): void;
   /** Forget stories whose last member is older than `before`: they can no longer gain members. */
@@ -190,17 +193,21 @@ export class MemoryGroupingState implements GroupRepo, DedupeRepo {
   }
 
   putStory(s: StoryRecord): void {
+    // Callers hand over the record (placement builds a new one for every change), so it is
+    // kept as given; only terms that left or joined the centroid touch the postings.
     const old = this.stories.get(s.id);
-    const copy = cloneStory(s);
-    const now = new Set(copy.terms.map(([t]) => t));
-    for (const [t] of old?.terms ?? []) {
-      if (now.has(t)) continue;
-      const set = this.storyPostings.get(t);
-      set?.delete(s.id);
-      if (set && !set.size) this.storyPostings.delete(t);
+    if (old) {
+      const now = new Set<number>();
+      for (const [t] of s.terms) now.add(t);
+      for (const [t] of old.terms) {
+        if (now.has(t)) continue;
+        const set = this.storyPostings.get(t)!;
+        set.delete(s.id);
+        if (!set.size) this.storyPostings.delete(t);
+      }
     }
-    this.stories.set(s.id, copy);
-    for (const t of now) {
+    this.stories.set(s.id, s);
+    for (const [t] of s.terms) {
       let set = this.storyPostings.get(t);
       if (!set) this.storyPostings.set(t, (set = new Set()));
       set.add(s.id);
@@ -298,7 +305,7 @@ export class MemoryGroupingState implements GroupRepo, DedupeRepo {
     m.docs = blob.docs;
     for (const [k, v] of blob.df) m.df.set(k, v);
     for (const [id, [docs, freq]] of Object.entries(blob.src)) m.src.set(id, { docs, freq: new Map(freq) });
-    for (const s of blob.stories) m.putStory(s);
+    for (const s of blob.stories) m.putStory(cloneStory(s));
     return m;
   }
 }
