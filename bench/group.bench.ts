@@ -8,7 +8,7 @@
  * headlines, and the real-feed dev set's 526 items with their summaries (more
  * terms per entry). Each is replayed as often as needed, each replay four days
  * after the previous one (so old stories close, as in a live stream), with its
- * own ids and URLs. Retention is applied as in production: at most 10,000
+ * own ids, URLs and a number in its headlines (so it is not a copy of the last). Retention is applied as in production: at most 10,000
  * entries are kept, and older ones leave the statistics and the index.
  *
  * Baseline in the same run, on the headline stream: the same placement with
@@ -36,7 +36,9 @@ function stream(base: EvalItem[], n: number): Item[] {
     for (const r of sorted) {
       if (out.length >= n) break;
       const i = out.length;
-      out.push({ id: `${r.feed}:${i.toString(16).padStart(16, '0')}`, sourceId: r.feed, url: `https://${r.feed}.example/${rep}/${i}`, title: r.title, summaryText: r.summary, published: new Date(r.time + rep * span).toISOString() });
+      // Each replay's headlines carry its number, so a replay is new articles rather than copies
+      // of the last one (dedupe requires the numbers of a copy to agree).
+      out.push({ id: `${r.feed}:${i.toString(16).padStart(16, '0')}`, sourceId: r.feed, url: `https://${r.feed}.example/${rep}/${i}`, title: `${r.title} (${rep + 1})`, summaryText: r.summary, published: new Date(r.time + rep * span).toISOString() });
     }
   }
   return out;

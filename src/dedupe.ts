@@ -370,11 +370,13 @@ export class DuplicateIndex {
       const bodies = r.summaryWords >= DEDUPE_RULES.summaryMinWords && k.summaryWords >= DEDUPE_RULES.summaryMinWords;
       const [short, long] = r.seq.length <= k.seq.length ? [r.seq, k.seq] : [k.seq, r.seq];
       const comparable = bodies && short.length >= DEDUPE_RULES.sequenceMinWords && long.length <= 1.5 * short.length;
-      const seqSim = bodies ? sequenceSimilarity(r.seq, k.seq) : 0;
+      const republishing = own || (r.slug !== null && r.slug === k.slug);
+      // The word-order comparison is the costly one: only where a rule will read it.
+      const seqSim = comparable || (bodies && republishing) ? sequenceSimilarity(r.seq, k.seq) : 0;
       if (comparable && seqSim >= DEDUPE_RULES.sequenceSimilarity && (!own || ownCopy())) return { primaryId: k.primary, rule: 'sequence', score: round(seqSim) };
       // The same outlet re-publishing (one publisher, or one long URL slug on another domain):
       // the headline again, and the summary again when both have one.
-      if (!own && (r.slug === null || r.slug !== k.slug)) continue;
+      if (!republishing) continue;
       const agree = seqSim >= DEDUPE_RULES.sequenceSimilarity;
       if (bodies && !agree) continue;
       const j = sameHeadline(r, k, agree);

@@ -234,6 +234,8 @@ interface WordInfo {
   /** starts with a letter: capitalized (2), lowercase (1); else 0 */
   initial: 0 | 1 | 2;
   function: boolean;
+  /** a count under 100 ("4"), which only a name before it makes evidence */
+  smallNumber: boolean;
   /** evidence pieces: hyphenated and dotted compounds count as their parts ("bobbi-anne"), numbers stay whole */
   pieces: Array<{ term: number; word: string; initial: 0 | 1 | 2; num: boolean }>;
 }
@@ -249,7 +251,7 @@ function wordInfo(raw: string): WordInfo {
     const t = evidenceTerm(p);
     if (t) pieces.push({ term: fnv1a(t), word: p.toLowerCase().replace(/'s$/, ''), initial: initialOf(p), num: /^\d/.test(t) });
   }
-  info = { raw, key: raw.toLowerCase().replace(/\d+/g, '#'), initial: initialOf(raw), function: FUNCTION_WORDS.has(raw.toLowerCase()), pieces };
+  info = { raw, key: raw.toLowerCase().replace(/\d+/g, '#'), initial: initialOf(raw), function: FUNCTION_WORDS.has(raw.toLowerCase()), smallNumber: !pieces.length && /^\d{1,2}$/.test(raw), pieces };
   if (wordMemo.size >= MEMO_MAX) wordMemo.clear();
   wordMemo.set(raw, info);
   return info;
@@ -264,42 +266,57 @@ function rawWords(text: string): string[] {
 
 function segment(title: string, summary: string): Segment[] {
   const out: Segment[] = [];
-  const push = (field: Segment['field'], text: string, budget: { left: number }) => {
-    const parts = text
-      .normalize('NFKC')
-      .replace(/[’‘]/g, "'")
-      .split(SEGMENT_BREAK)
-      .map((part) => quotedChunks(part).flatMap(([chunk, quoted]) => rawWords(chunk).map((w) => ({ info: wordInfo(w), quoted }))));
-    const caseless = field === 'title' && isTitleCase(parts.map((ws) => ws.map((w) => w.info)));
-    for (const ws of parts) {
-      if (budget.left <= 0) break;
-      if (!ws.length) continue;
-      const key = fnv1a(`§${ws.map((w) => w.info.key).join(' ')}`);
-      const tokens: Token[] = [];
-      ws.forEach(({ info, quoted }, i) => {
-        for (const p of info.pieces) {
-          const written = caseless || i === 0 || !p.initial ? null : p.initial === 2 ? 'upper' : 'lower';
-          tokens.push({ term: p.term, word: p.word, written, quoted, num: p.num });
-        }
-        // A small number after a capitalized word finishes a name ("Channel 4", "Windows 11"):
-        // the number alone says nothing, the pair says which channel.
-        const prev = i > 0 ? ws[i - 1].info : null;
-        const last = prev?.pieces.at(-1);
-        if (!info.pieces.length && /^\d{1,2}$/.test(info.raw) && prev?.initial === 2 && last && !last.num) {
-          const word = `${last.word} ${ws[i].info.raw}`;
-          tokens.push({ term: fnv1a(word), word, written: null, quoted, num: false });
-        }
-      });
-      budget.left -= tokens.length;
-      out.push({ field, key, tokens });
-    }
-  };
-  push('title', title, { left: Infinity });
+  pushSegments(out, 'title', title, Infinity);
   let rest = summary.trim();
   const t = title.trim();
   if (t && rest.toLowerCase().startsWith(t.toLowerCase())) rest = rest.slice(t.length).replace(/^[\s.:|–—-]+/, '');
-  push('summary', rest, { left: SUMMARY_TOKENS });
+  pushSegments(out, 'summary', rest, SUMMARY_TOKENS);
   return out;
+}
+
+/** The words of one segment, each with whether it sits inside quotation marks. */
+function segmentWords(part: string): { infos: WordInfo[]; quoted: boolean[] } {
+  const infos: WordInfo[] = [];
+  const quoted: boolean[] = [];
+  for (const [chunk, q] of quotedChunks(part)) {
+    for (const w of rawWords(chunk)) {
+      infos.push(wordInfo(w));
+      quoted.push(q);
+    }
+  }
+  return { infos, quoted };
+}
+
+/** Cut `text` into segments with their tokens, until `budget` tokens are taken. */
+function pushSegments(out: Segment[], field: Segment['field'], text: string, budget: number): void {
+  const parts = text.normalize('NFKC').replace(/[’‘]/g, "'").split(SEGMENT_BREAK);
+  const segs = field === 'title' ? parts.map(segmentWords) : null;
+  const caseless = segs !== null && isTitleCase(segs.map((s) => s.infos));
+  for (let k = 0; k < parts.length && budget > 0; k++) {
+    const { infos, quoted } = segs ? segs[k] : segmentWords(parts[k]);
+    if (!infos.length) continue;
+    let keyText = '§';
+    const tokens: Token[] = [];
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i];
+      keyText += i ? ` ${info.key}` : info.key;
+      for (const p of info.pieces) {
+        const written = caseless || i === 0 || !p.initial ? null : p.initial === 2 ? 'upper' : 'lower';
+        tokens.push({ term: p.term, word: p.word, written, quoted: quoted[i], num: p.num });
+      }
+      // A small number after a capitalized word finishes a name ("Channel 4", "Windows 11"):
+      // the number alone says nothing, the pair says which channel.
+      if (i > 0 && info.smallNumber && infos[i - 1].initial === 2) {
+        const last = infos[i - 1].pieces[infos[i - 1].pieces.length - 1];
+        if (last && !last.num) {
+          const word = `${last.word} ${info.raw}`;
+          tokens.push({ term: fnv1a(word), word, written: null, quoted: quoted[i], num: false });
+        }
+      }
+    }
+    budget -= tokens.length;
+    out.push({ field, key: fnv1a(keyText), tokens });
+  }
 }
 
 const QUOTE = new Set(['"', "'", '“', '”', '«', '»']);
