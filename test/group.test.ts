@@ -86,6 +86,21 @@ describe('story grouping on the real-feed dev set', () => {
     }
   });
 
+  it("learns a source's own footer from its items, and gives it no weight", () => {
+    // Every HuffPost item given the footer WordPress feeds add ("The post ... appeared first on").
+    const footed = dev.map((e) => (e.sourceId === 'huffpost' ? { ...e, summaryText: `${e.summaryText} The post ${e.title} appeared first on HuffPost.` } : e));
+    const idx = new StoryIndex(new MemoryGroupingState(), WINDOW);
+    idx.count(footed);
+    const a = footed.find((e) => e.title.startsWith('Your Ex (And Everybody Else)'))!;
+    const b = footed.find((e) => e.title.startsWith('Barbecue Expert Says'))!;
+    expect(idx.compare(a, b).score).toBe(0);
+    // The same two items from a source seen once each: the footer's words are shared evidence.
+    const fresh = new StoryIndex(new MemoryGroupingState(), WINDOW);
+    const once = [{ ...a, sourceId: 'one' }, { ...b, sourceId: 'other' }];
+    fresh.count([...dev.filter((e) => e.sourceId !== 'huffpost'), ...once]);
+    expect(fresh.compare(once[0], once[1]).terms).toEqual(expect.arrayContaining(['appeared', 'huffpost']));
+  });
+
   it('joins only on evidence: at least 85% of the pairs it puts in one story report one event', () => {
     // Pairwise precision over the whole set, the figure `npm run eval -- real` reports.
     const members = new Map<string, DevEntry[]>();
