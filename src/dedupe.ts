@@ -88,6 +88,8 @@ export const DEDUPE_RULES = {
   slugMinWords: 4,
   /** Index words shared by more entries than this are not used to find candidates. */
   maxPosting: 60,
+  /** Candidates compared per entry, those sharing the most keys first. */
+  maxCandidates: 24,
 } as const;
 
 const HASHES = 32;
@@ -222,6 +224,24 @@ export function sequenceSimilarity(a: number[], b: number[]): number {
   return prev[b.length] / Math.max(a.length, b.length);
 }
 
+/**
+ * An upper bound of `sequenceSimilarity`, in linear time: the words the two sequences share
+ * (with repeats), over the longer one. A common subsequence cannot be longer.
+ */
+export function sequenceBound(a: number[], b: number[]): number {
+  if (!a.length || !b.length) return 0;
+  const left = new Map<number, number>();
+  for (const x of a) left.set(x, (left.get(x) ?? 0) + 1);
+  let common = 0;
+  for (const x of b) {
+    const n = left.get(x);
+    if (!n) continue;
+    common++;
+    left.set(x, n - 1);
+  }
+  return common / Math.max(a.length, b.length);
+}
+
 /** Second-level labels under which a country code registers names ("co.uk", "com.au"). */
 const SECOND_LEVEL = new Set(['co', 'com', 'org', 'net', 'ac', 'gov', 'edu', 'ne', 'or']);
 
@@ -340,7 +360,7 @@ export class DuplicateIndex {
     return [...hits.values()]
       .filter((h) => h.n >= 2 && h.r.id !== p.record.id)
       .sort((a, b) => b.n - a.n || (a.r.id < b.r.id ? -1 : 1))
-      .slice(0, 50)
+      .slice(0, DEDUPE_RULES.maxCandidates)
       .map((h) => h.r);
   }
 
@@ -371,8 +391,10 @@ export class DuplicateIndex {
       const [short, long] = r.seq.length <= k.seq.length ? [r.seq, k.seq] : [k.seq, r.seq];
       const comparable = bodies && short.length >= DEDUPE_RULES.sequenceMinWords && long.length <= 1.5 * short.length;
       const republishing = own || (r.slug !== null && r.slug === k.slug);
-      // The word-order comparison is the costly one: only where a rule will read it.
-      const seqSim = comparable || (bodies && republishing) ? sequenceSimilarity(r.seq, k.seq) : 0;
+      // The word-order comparison is the costly one: only where a rule will read it, and where
+      // the shared words leave it a chance.
+      const worth = (comparable || (bodies && republishing)) && sequenceBound(r.seq, k.seq) >= DEDUPE_RULES.sequenceSimilarity;
+      const seqSim = worth ? sequenceSimilarity(r.seq, k.seq) : 0;
       if (comparable && seqSim >= DEDUPE_RULES.sequenceSimilarity && (!own || ownCopy())) return { primaryId: k.primary, rule: 'sequence', score: round(seqSim) };
       // The same outlet re-publishing (one publisher, or one long URL slug on another domain):
       // the headline again, and the summary again when both have one.
