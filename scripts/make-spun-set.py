@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Build a spun-copy evaluation set from real captured feeds, for ../shared/eval.
+"""Build a spun-copy evaluation set from real captured feeds, for scripts/eval/http.ts and offline.ts.
 
 Usage: make-spun-set.py OUTDIR --port N [--delay-hours H] [--count N] [--seed S]
 

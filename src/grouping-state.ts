@@ -102,7 +102,9 @@ export interface DedupeRepo {
   /**
    * Entries posted under each key, as [key index, record] pairs, for the keys posted at most
    * `maxPerKey` times (a key shared by more entries is too common to find copies with, and is
-   * skipped whole). Bound: keys.length x maxPerKey. Order: by key, then by insertion.
+   * skipped whole). Bound: keys.length x maxPerKey. Order: by key, then by insertion. SQLite:
+   * per key, SELECT ... LIMIT maxPerKey + 1 and drop the key when the limit is reached (or keep
+   * a count per key); a key once past the cap may stop being posted.
    */
   withKeys(keys: readonly number[], maxPerKey: number): Array<[number, DupRecord]>;
   /** Record an entry under its candidate keys (headline words, LSH bands, URL slug). */
