@@ -12,8 +12,8 @@ words are swapped one for one with synonyms from a small dictionary (SYNONYMS
 below, written for this tool), about two in three where a synonym exists. The spun
 copies go into farm.xml, published --delay-hours after their originals.
 
-Writes feed-*.xml, farm.xml, sources.json, spun-truth.json ({spun_url: original_url})
-and real-urls.json, the files eval_marquee.py reads.
+Writes one <feed>.xml per outlet, farm.xml, sources.json, spun-truth.json ({spun_url: original_url})
+and real-urls.json, the files the eval drivers read.
 """
 import argparse
 import datetime as dt
