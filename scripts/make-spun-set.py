@@ -1,18 +1,19 @@
 #!/usr/bin/python3
-"""Build a spun-copy evaluation set from real captured feeds, for ../shared/eval.
+"""Build a spun-copy evaluation set from real captured feeds, for scripts/eval/http.ts and offline.ts.
 
 Usage: make-spun-set.py OUTDIR --port N [--delay-hours H] [--count N] [--seed S]
 
-Takes the 2022-04-05 captures in ../shared/corpus/feeds/real (BBC, BuzzFeed, HuffPost,
-NYT, Guardian, Telegraph, Sky, FT: the same day, so they share stories), rewrites
+Takes the 2022-04-05 captures (BBC, BuzzFeed, HuffPost, NYT, Guardian, Telegraph, Sky,
+FT: the same day, so they share stories), as extracted into
+test/fixtures/eval/spun-source.jsonl (see the README there for their origin), rewrites
 their dates to the last hours before now, and writes them as outlet feeds. Then it
 picks articles with a real summary and "spins" them the way a content farm does:
 words are swapped one for one with synonyms from a small dictionary (SYNONYMS
 below, written for this tool), about two in three where a synonym exists. The spun
 copies go into farm.xml, published --delay-hours after their originals.
 
-Writes feed-*.xml, farm.xml, sources.json, spun-truth.json ({spun_url: original_url})
-and real-urls.json, the files eval_marquee.py reads.
+Writes one <feed>.xml per outlet, farm.xml, sources.json, spun-truth.json ({spun_url: original_url})
+and real-urls.json, the files the eval drivers read.
 """
 import argparse
 import datetime as dt
@@ -24,12 +25,9 @@ import os
 import random
 import re
 import urllib.parse
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REAL = os.path.join(HERE, '..', '..', 'shared', 'corpus', 'feeds', 'real', 'rowanmanning-sample-feeds')
-FEEDS = ['bbc-news-world', 'buzzfeed-latest', 'huffpost-breaking-news-u-s-and-world-news', 'nyt-top-stories',
-         'the-guardian', 'the-telegraph', 'sky-news', 'the-financial-times-uk-homepage']
+SOURCE = os.path.join(HERE, '..', 'test', 'fixtures', 'eval', 'spun-source.jsonl')
 
 # One-for-one substitutions in the style of the seed spun article (reason -> motive,
 # told -> advised, people -> individuals, close -> shut, ...). Both directions are not
@@ -103,17 +101,6 @@ def spin(text, rng, rate=0.65):
     return WORD.sub(repl, text)
 
 
-def text_of(el, tag):
-    for c in el:
-        if c.tag.rsplit('}', 1)[-1] == tag:
-            return (c.text or '').strip()
-    return ''
-
-
-def plain(s):
-    return re.sub(r'\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', s))).strip()
-
-
 def rfc822(t):
     return email.utils.format_datetime(t.astimezone(dt.timezone.utc), usegmt=True)
 
@@ -148,26 +135,22 @@ def main():
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     feeds, pool = {}, []
     newest = None
-    for name in FEEDS:
-        root = ET.parse(os.path.join(REAL, name, 'feed.xml')).getroot()
-        channel = next((c for c in root.iter() if c.tag.rsplit('}', 1)[-1] == 'channel'), root)
-        home = text_of(channel, 'link') or f'https://{name}.example/'
-        items = []
-        for el in root.iter():
-            if el.tag.rsplit('}', 1)[-1] != 'item':
-                continue
-            title, link, desc, date = text_of(el, 'title'), text_of(el, 'link'), plain(text_of(el, 'description')), text_of(el, 'pubDate')
-            try:
-                when = email.utils.parsedate_to_datetime(date)
-            except (TypeError, ValueError):
-                continue
-            if not title or not link:
-                continue
-            # Some feeds (the FT's) give relative links; make them absolute as a reader would.
-            items.append({'title': plain(title), 'url': urllib.parse.urljoin(home, link), 'summary': desc, 'date': when})
-            newest = when if newest is None or when > newest else newest
-        feeds[name] = items
-        pool += [(name, it) for it in items if len(it['summary'].split()) >= a.min_words]
+    with open(SOURCE, encoding='utf-8') as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    for row in rows:
+        name = row['feed']
+        items = feeds.setdefault(name, [])
+        try:
+            when = email.utils.parsedate_to_datetime(row['pubDate'])
+        except (TypeError, ValueError):
+            continue
+        home = row['home'] or f'https://{name}.example/'
+        # Some feeds (the FT's) give relative links; make them absolute as a reader would.
+        it = {'title': row['title'], 'url': urllib.parse.urljoin(home, row['link']), 'summary': row['summary'], 'date': when}
+        items.append(it)
+        newest = when if newest is None or when > newest else newest
+        if len(it['summary'].split()) >= a.min_words:
+            pool.append((name, it))
     shift = now - dt.timedelta(hours=a.delay_hours + 1) - newest
     for items in feeds.values():
         for it in items:

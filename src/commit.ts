@@ -19,12 +19,13 @@
  */
 import { mergeEntry, promoteCopy, storyOf } from './catalog';
 import type { RunConfig } from './config';
-import { DuplicateIndex, type DedupeState } from './dedupe';
-import { StoryIndex, type GroupState } from './group';
+import type { GroupOptions } from './group';
 import { freshState, onFailure, onSuccess } from './health';
 import type { Entry, EntryBodies, RunSummary, Source, SourceOutcome, SourceState, StoredEntry } from './model';
 import { urlMatchKey } from './normalize/url';
+import { forgetEntries, placeBatch } from './placement';
 import { itemKeyOf, type CatalogDb } from './store/db';
+import { SqlGroupingState } from './store/grouping-sql';
 
 type Incoming = Entry & { fullText: string };
 
@@ -61,13 +62,12 @@ export function commit(db: CatalogDb, cfg: RunConfig, input: CommitInput): Commi
   const added: Incoming[] = [];
   const updated: Incoming[] = [];
   for (const o of input.outcomes) applyOutcome(db, cfg, o, now, input.trigger, report, added, updated);
-  const indexes = new Indexes(db, cfg, now);
+  const repo = new SqlGroupingState(db.sql);
   if (added.length || updated.length) {
-    placeAndStore(db, indexes, added, updated, report);
+    placeAndStore(db, repo, cfg, added, updated, report);
     report.changed = true;
   }
-  retain(db, cfg, now, indexes, report);
-  indexes.save();
+  retain(db, cfg, now, repo, report);
   if (report.changed) bumpRevision(db, now);
   return report;
 }
@@ -136,67 +136,26 @@ function mergeIncoming(db: CatalogDb, o: SourceOutcome, now: Date, added: Incomi
   return n;
 }
 
-/**
- * The dedupe and grouping indexes, loaded only when a commit needs them.
- * FIXME(#9): they are built from every stored entry and one state blob, so their cost grows with
- * what is stored; the grouping rewrite replaces this with per-batch lookups.
- */
-class Indexes {
-  private loaded: { dup: DuplicateIndex; stories: StoryIndex } | null = null;
-  constructor(private readonly db: CatalogDb, private readonly cfg: RunConfig, private readonly now: Date) {}
-
-  get(): { dup: DuplicateIndex; stories: StoryIndex } {
-    if (this.loaded) return this.loaded;
-    const all = this.db.allEntries();
-    const raw = this.db.blob('grouping');
-    const state = raw ? (JSON.parse(raw) as { dedupe?: DedupeState; group?: GroupState }) : null;
-    this.loaded = {
-      dup: new DuplicateIndex(all, state?.dedupe ?? null),
-      stories: new StoryIndex(all, state?.group ?? null, { windowHours: this.cfg.storyWindowHours, now: this.now }),
-    };
-    return this.loaded;
-  }
-
-  forget(entries: StoredEntry[]): void {
-    const { dup, stories } = this.get();
-    dup.forget(entries.map((e) => e.id));
-    stories.forget(entries);
-  }
-
-  save(): void {
-    if (!this.loaded) return;
-    const ids = this.db.allEntries().map((e) => e.id);
-    this.db.setBlob('grouping', JSON.stringify({ dedupe: this.loaded.dup.state(ids), group: this.loaded.stories.state() }));
-  }
-}
-
-/** Dedupe, then group, new entries oldest first (within a batch the earliest version is the primary); store everything. */
-function placeAndStore(db: CatalogDb, indexes: Indexes, added: Incoming[], updated: Incoming[], report: CommitReport): void {
+/** Dedupe, then group, new entries oldest first (placement.ts: within a batch the earliest version is the primary); store everything. */
+function placeAndStore(db: CatalogDb, repo: SqlGroupingState, cfg: RunConfig, added: Incoming[], updated: Incoming[], report: CommitReport): void {
   const touched = new Set<string>();
-  if (added.length) {
-    const { dup, stories } = indexes.get();
-    added.sort((a, b) => (a.published < b.published ? -1 : a.published > b.published ? 1 : a.id < b.id ? -1 : 1));
-    stories.count(added);
-    for (const e of added) {
-      const match = dup.match(e);
-      if (match) {
-        const primary = db.entries([match.primaryId])[0];
-        e.dupOf = primary.id;
-        e.storyId = primary.storyId;
-        report.duplicates++;
-        report.duplicatesBy[match.reason] = (report.duplicatesBy[match.reason] ?? 0) + 1;
-      } else {
-        const placed = stories.place(e);
-        e.storyId = placed.storyId;
-        if (placed.merged.length) {
-          db.moveStories(placed.merged, placed.storyId);
-          for (const id of placed.merged) touched.add(id);
-        }
-      }
-      touched.add(e.storyId);
-      dup.add(e);
-      db.insertEntry(stored(e), urlMatchKey(e.url), bodiesOf(e));
+  const placed = placeBatch(repo, added, groupOptions(cfg), (id) => db.entries([id])[0]?.storyId);
+  for (const p of placed) {
+    const e = p.entry;
+    e.storyId = p.storyId;
+    e.dupOf = p.dupOf;
+    e.joinReason = p.reason;
+    if (p.dupOf) {
+      report.duplicates++;
+      const rule = p.reason?.rule ?? 'unknown';
+      report.duplicatesBy[rule] = (report.duplicatesBy[rule] ?? 0) + 1;
     }
+    if (p.merged.length) {
+      db.moveStories(p.merged, p.storyId);
+      for (const id of p.merged) touched.add(id);
+    }
+    touched.add(e.storyId);
+    db.insertEntry(stored(e), urlMatchKey(e.url), bodiesOf(e));
   }
   for (const e of updated) {
     touched.add(e.storyId);
@@ -206,6 +165,10 @@ function placeAndStore(db: CatalogDb, indexes: Indexes, added: Incoming[], updat
   report.updatedEntries += updated.length;
   report.storiesTouched += touched.size;
   refreshStories(db, touched);
+}
+
+export function groupOptions(cfg: Pick<RunConfig, 'storyWindowHours'>): GroupOptions {
+  return { windowHours: cfg.storyWindowHours };
 }
 
 function stored(e: Incoming): StoredEntry {
@@ -231,7 +194,7 @@ export function refreshStories(db: CatalogDb, ids: Iterable<string>): void {
  * place; the stories they belonged to are recomputed. With `tombstoneAt`, their feed cannot bring
  * them back as new.
  */
-export function removeEntries(db: CatalogDb, indexes: Pick<Indexes, 'forget'> | null, entries: StoredEntry[], tombstoneAt: Date | null): void {
+export function removeEntries(db: CatalogDb, repo: SqlGroupingState, cfg: Pick<RunConfig, 'storyWindowHours'>, entries: StoredEntry[], tombstoneAt: Date | null): void {
   if (!entries.length) return;
   const going = new Set(entries.map((e) => e.id));
   const primaries = entries.filter((e) => !e.dupOf).map((e) => e.id);
@@ -245,7 +208,7 @@ export function removeEntries(db: CatalogDb, indexes: Pick<Indexes, 'forget'> | 
     db.setDupOf(p.others, p.primary);
   }
   db.deleteEntries(entries, tombstoneAt);
-  indexes?.forget(entries);
+  forgetEntries(repo, entries, groupOptions(cfg));
   refreshStories(db, new Set(entries.map((e) => e.storyId)));
 }
 
@@ -254,7 +217,7 @@ export function removeEntries(db: CatalogDb, indexes: Pick<Indexes, 'forget'> | 
  * RETENTION_MAX_PER_SOURCE; then, above RETENTION_MAX_ENTRIES, the largest sources give up their
  * oldest entries first (evictionShares), so a flooding source cannot push the others out.
  */
-function retain(db: CatalogDb, cfg: RunConfig, now: Date, indexes: Indexes, report: CommitReport): void {
+function retain(db: CatalogDb, cfg: RunConfig, now: Date, repo: SqlGroupingState, report: CommitReport): void {
   let budget = RETENTION_BATCH;
   const cutoff = new Date(now.getTime() - cfg.retentionDays * 86_400_000).toISOString();
   const aged = db.firstSeenBefore(cutoff, budget);
@@ -273,7 +236,7 @@ function retain(db: CatalogDb, cfg: RunConfig, now: Date, indexes: Indexes, repo
     }
   }
   if (!evict.length) return;
-  removeEntries(db, indexes, evict, now);
+  removeEntries(db, repo, cfg, evict, now);
   db.pruneTombstones(new Date(now.getTime() - 2 * cfg.retentionDays * 86_400_000).toISOString());
   report.entriesExpired += evict.length;
   report.changed = true;
@@ -334,7 +297,7 @@ function bumpRevision(db: CatalogDb, now: Date): void {
  *
  * Returns what happened to each changed id.
  */
-export function replaceSources(db: CatalogDb, list: Source[], now: Date): { renamed: Array<[string, string]>; removed: string[] } {
+export function replaceSources(db: CatalogDb, cfg: Pick<RunConfig, 'storyWindowHours'>, list: Source[], now: Date): { renamed: Array<[string, string]>; removed: string[] } {
   const old = db.sources();
   const keep = new Set(list.map((s) => s.id));
   const oldIds = new Set(old.map((s) => s.id));
@@ -350,7 +313,7 @@ export function replaceSources(db: CatalogDb, list: Source[], now: Date): { rena
       db.renameSource(s.id, to);
       renamed.push([s.id, to]);
     } else {
-      removeSourceEntries(db, s.id);
+      removeSourceEntries(db, cfg, s.id);
       db.deleteSource(s.id);
       removed.push(s.id);
     }
@@ -362,10 +325,11 @@ export function replaceSources(db: CatalogDb, list: Source[], now: Date): { rena
   return { renamed, removed };
 }
 
-function removeSourceEntries(db: CatalogDb, sourceId: string): void {
+function removeSourceEntries(db: CatalogDb, cfg: Pick<RunConfig, 'storyWindowHours'>, sourceId: string): void {
+  const repo = new SqlGroupingState(db.sql);
   for (;;) {
     const batch = db.entries(db.idsOfSource(sourceId, 500).map((e) => e.id));
     if (!batch.length) return;
-    removeEntries(db, null, batch, null);
+    removeEntries(db, repo, cfg, batch, null);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Duplicate detection: for each new entry, is it a copy of an article we
- * already hold? The same source + guid is the same entry (its id says so;
- * catalog.ts handles it). Across sources, in this order:
+ * already hold? A duplicate is the same article *text*: it is merged into the
+ * earliest version and hidden from deduped views. In this order:
  *
  *   1. the same canonical URL, ignoring scheme and `www.` (Feedbin support
- *      #431, Miniflux #1366);
+ *      #431, Miniflux #1366), from any source, the entry's own included: a
+ *      feed that re-issues an article under a new guid repeats its URL;
  *   2. the same text, near enough: syndicated wire copies and *spun*
  *      rewrites. A spinner swaps about a third of the words for synonyms, so
  *      word shingles fail. What it leaves alone is the skeleton of the text:
@@ -20,36 +21,42 @@
  *      summary), the word sequences themselves: a spinner substitutes words
  *      one for one, so most of the original's words survive in their order.
  *      Headline + summary are compared by longest common subsequence of
- *      words; a copy keeps at least `sequenceSimilarity` of them;
- *   4. when one side has no summary at all: a near-identical headline (wire
- *      stories reprinted with the same title) published within two days.
+ *      words; a copy keeps at least `sequenceSimilarity` of them. Both sides
+ *      need a summary: two headlines alone are no body evidence;
+ *   4. the same outlet re-publishing: one publisher (the same source and
+ *      domain, or the publisher's sibling domain, `.co.uk` and `.com`) or the
+ *      same long URL slug, with the same headline words (one word may change
+ *      when the summaries agree too). A slug change, a domain move, a re-issued
+ *      deal post.
  *
- * Only entries from different sources are merged (Feedly does the same: a
- * feed repeating itself is its own business). The earliest version stays the
- * primary; the orchestrator places entries oldest first.
+ * Every rule after the URL needs the numbers to agree: a copy has none the
+ * original lacks (nor the other way round, but for a summary cut shorter).
+ * And one publisher's copy of its own article keeps the headline: its two
+ * articles filled in from one template ("Apple Seeds First Beta of tvOS
+ * 15.5", "... of watchOS 8.6") share most of their text, and are two
+ * articles. Headlines alike across *different* outlets, without body
+ * evidence, are never duplicates: two outlets' reports of one event are a
+ * story (group.ts). The earliest version stays the primary; the orchestrator
+ * places entries oldest first.
  *
- * What is kept between runs (groups:v1, `dedupe`): per entry with enough
+ * State lives behind `DedupeRepo` (grouping-state.ts): per entry, its URL
+ * key and parts, headline word ids, numbers, word sequence and, with enough
  * text, a 32 x 16-bit MinHash of its vocabulary and a bottom-64 sketch of its
- * skeleton shingles, with their sizes, as strings of about 450 bytes.
- * Headlines and URLs come from the catalog itself. Candidates are found
- * through inverted indexes over headline words and LSH bands of the
- * vocabulary MinHash, skipping keys common enough to be useless. Stored
- * fingerprints are decoded only for entries that become candidates.
+ * skeleton shingles (about 450 bytes). Candidates are found by headline words,
+ * the exact headline word set, LSH bands of the MinHash and the URL slug,
+ * skipping keys too common to be useful.
  */
 import { contentTokens, skeletonShingles, tokenId, words } from './features';
 import { fnv1a } from './hash';
 import { urlMatchKey } from './normalize/url';
-import type { StoredEntry } from './model';
+import type { DedupeRepo, DupRecord } from './grouping-state';
+import type { DuplicateRule } from './model';
 
 export interface DuplicateMatch {
   primaryId: string;
-  reason: 'url' | 'text' | 'sequence' | 'title';
-}
-
-export interface DedupeState {
-  v: 3;
-  /** entry id -> [vocabulary minhash (hex, 32 x 4), vocabulary size, skeleton sketch (base36, comma-separated), skeleton size] */
-  fp: Record<string, [string, number, string, number]>;
+  rule: DuplicateRule;
+  /** the rule's own measure, rounded to 3 decimals (1 for a URL) */
+  score: number;
 }
 
 export const DEDUPE_RULES = {
@@ -72,12 +79,17 @@ export const DEDUPE_RULES = {
   /** Fewer words than this (headline + summary) and the sequence rule does not apply. */
   sequenceMinWords: 12,
   sequenceMaxWords: 80,
-  /** Headline word overlap (Jaccard) for a headline-only duplicate. */
-  titleDuplicate: 0.8,
-  titleMinTokens: 3,
-  titleWindowHours: 48,
+  /** A summary shorter than this many words is no body evidence. */
+  summaryMinWords: 8,
+  /** Headline word overlap (Jaccard) for a re-publication by the same outlet. */
+  republishedTitle: 0.8,
+  republishedMinTokens: 3,
+  /** A URL slug of at least this many words identifies an article across domains. */
+  slugMinWords: 4,
   /** Index words shared by more entries than this are not used to find candidates. */
   maxPosting: 60,
+  /** Candidates compared per entry, those sharing the most keys first. */
+  maxCandidates: 24,
 } as const;
 
 const HASHES = 32;
@@ -188,21 +200,7 @@ export function sameText(a: Fingerprint, b: Fingerprint): boolean {
   return skel.containment >= DEDUPE_RULES.skeletonContainment && skel.shared >= DEDUPE_RULES.minSharedShingles;
 }
 
-type StoredFingerprint = DedupeState['fp'][string];
-
-interface Known {
-  id: string;
-  sourceId: string;
-  primary: string;
-  title: Set<number>;
-  /** headline + summary; its word sequence is computed only if the sequence rule needs it */
-  text: string;
-  seq?: number[];
-  time: number;
-  /** stored form, decoded on first use: most known entries are never a candidate */
-  raw: StoredFingerprint | null;
-  fp?: Fingerprint | null;
-}
+type StoredFingerprint = NonNullable<DupRecord['fp']>;
 
 function encode(fp: Fingerprint): StoredFingerprint {
   return [toHex(fp.sig), fp.size, fp.skel.map((h) => h.toString(36)).join(','), fp.skelSize];
@@ -210,21 +208,6 @@ function encode(fp: Fingerprint): StoredFingerprint {
 
 function decode(raw: StoredFingerprint): Fingerprint {
   return { sig: fromHex(raw[0]), size: raw[1], skel: raw[2] ? raw[2].split(',').map((x) => Number.parseInt(x, 36)) : [], skelSize: raw[3] };
-}
-
-function fingerprint(k: Known): Fingerprint | null {
-  if (k.fp === undefined) k.fp = k.raw ? decode(k.raw) : null;
-  return k.fp;
-}
-
-function sequence(k: Known): number[] {
-  if (!k.seq) k.seq = wordSequenceOf(k.text);
-  return k.seq;
-}
-
-/** Lowercase word ids of headline + summary, stop words included: they are the text's skeleton. */
-function wordSequenceOf(text: string): number[] {
-  return words(text).slice(0, DEDUPE_RULES.sequenceMaxWords).map((w) => tokenId(w.toLowerCase()));
 }
 
 /** Longest common subsequence length over the longer sequence (dynamic programming, two rows). */
@@ -241,126 +224,219 @@ export function sequenceSimilarity(a: number[], b: number[]): number {
   return prev[b.length] / Math.max(a.length, b.length);
 }
 
-type Candidate = Pick<StoredEntry, 'id' | 'sourceId' | 'url' | 'title' | 'summaryText' | 'published' | 'dupOf'> & { fullText?: string };
+/**
+ * An upper bound of `sequenceSimilarity`, in linear time: the words the two sequences share
+ * (with repeats), over the longer one. A common subsequence cannot be longer.
+ */
+export function sequenceBound(a: number[], b: number[]): number {
+  if (!a.length || !b.length) return 0;
+  const left = new Map<number, number>();
+  for (const x of a) left.set(x, (left.get(x) ?? 0) + 1);
+  let common = 0;
+  for (const x of b) {
+    const n = left.get(x);
+    if (!n) continue;
+    common++;
+    left.set(x, n - 1);
+  }
+  return common / Math.max(a.length, b.length);
+}
+
+/** Second-level labels under which a country code registers names ("co.uk", "com.au"). */
+const SECOND_LEVEL = new Set(['co', 'com', 'org', 'net', 'ac', 'gov', 'edu', 'ne', 'or']);
+
+/**
+ * Where an article lives: its publisher, the label of its registrable domain ("telegraph" for
+ * www.telegraph.co.uk and telegraph.com), that domain, and the id of its URL's last path
+ * segment when that is a long word slug ("elon-musk-joins-twitter-board").
+ */
+export function urlParts(url: string | null): { outlet: string; host: string; slug: number | null } {
+  return partsOfKey(urlMatchKey(url));
+}
+
+/** The same, from a URL match key (host + path + query), so a URL is parsed once. */
+function partsOfKey(key: string | null): { outlet: string; host: string; slug: number | null } {
+  if (!key) return { outlet: '', host: '', slug: null };
+  const slash = key.indexOf('/');
+  const hostname = (slash < 0 ? key : key.slice(0, slash)).replace(/:\d+$/, '');
+  const path = slash < 0 ? '' : key.slice(slash).split('?')[0];
+  const parts = hostname.split('.');
+  const cc = parts.length >= 3 && parts[parts.length - 1].length === 2 && SECOND_LEVEL.has(parts[parts.length - 2]);
+  const n = parts.length < 2 ? parts.length : cc ? 3 : 2;
+  const last = path.split('/').filter(Boolean).pop() ?? '';
+  const slugWords = last.replace(/\.[a-z]{2,5}$/i, '').toLowerCase().split(/[-_]+/).filter((w) => /[a-z]/.test(w));
+  const slug = slugWords.length >= DEDUPE_RULES.slugMinWords ? fnv1a(`slug:${slugWords.join('-')}`) : null;
+  return { outlet: parts[parts.length - n], host: parts.slice(-n).join('.'), slug };
+}
+
+const NUMBER = /^\d[\d,.]*$/;
+
+/**
+ * Headlines alike enough to be one article's: the same numbers, and content words overlapping
+ * by `republishedTitle` (Jaccard) when the summaries agree too, or all the same when there is
+ * no summary to compare: a headline one word away may be the next of a series ("The 50 Most
+ * Anticipated Albums of 2024" and "... of Spring 2024").
+ */
+function sameHeadline(a: DupRecord, b: DupRecord, summariesAgree: boolean): number {
+  const x = new Set(a.title);
+  const y = new Set(b.title);
+  if (Math.min(x.size, y.size) < DEDUPE_RULES.republishedMinTokens || a.titleNumbers !== b.titleNumbers) return 0;
+  const j = jaccard(x, y);
+  return j >= (summariesAgree ? DEDUPE_RULES.republishedTitle : 1) ? j : 0;
+}
+
+/** One list of numbers holds all of the other's (a shorter summary may stop before some). */
+function numbersAgree(a: string[], b: string[]): boolean {
+  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
+  return small.every((x) => large.includes(x));
+}
+
+type Candidate = { id: string; sourceId: string; url: string | null; title: string; summaryText: string; published: string; dupOf?: string | null; fullText?: string };
+
+interface Probe {
+  record: DupRecord;
+  fp: Fingerprint | null;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
 export class DuplicateIndex {
-  private readonly byUrl = new Map<string, string>();
-  private readonly known = new Map<string, Known>();
-  /** LSH over the vocabulary MinHash: 16 bands of 2 values (Mining of Massive Datasets, ch. 3). */
-  private readonly byBand = new Map<number, Set<string>>();
-  private readonly byTitleWord = new Map<number, Set<string>>();
+  /** The probe `match` made, reused by `add` for the same entry. */
+  private last: { e: Candidate; p: Probe } | null = null;
 
-  constructor(entries: Iterable<StoredEntry>, state: DedupeState | { v: number } | null) {
-    const fps = state && state.v === 3 ? (state as DedupeState).fp : {};
-    for (const e of entries) this.remember(e, fps[e.id] ?? null);
+  constructor(private readonly repo: DedupeRepo) {}
+
+  private probe(e: Candidate, fp?: Fingerprint | null): Probe {
+    const f = fp !== undefined ? fp : e.fullText ? fingerprintOf(e.fullText) : null;
+    const titleWords = words(e.title);
+    const summaryWords = words(e.summaryText);
+    const urlKey = urlMatchKey(e.url);
+    const record: DupRecord = {
+      id: e.id,
+      sourceId: e.sourceId,
+      ...partsOfKey(urlKey),
+      primary: e.dupOf ?? e.id,
+      time: Date.parse(e.published),
+      urlKey,
+      title: [...new Set(contentTokens(e.title).map(tokenId))],
+      titleNumbers: titleWords.filter((w) => NUMBER.test(w)).sort().join(' '),
+      numbers: [...new Set([...titleWords, ...summaryWords].filter((w) => NUMBER.test(w)))].sort(),
+      seq: [...titleWords, ...summaryWords].slice(0, DEDUPE_RULES.sequenceMaxWords).map((w) => tokenId(w.toLowerCase())),
+      summaryWords: summaryWords.length,
+      fp: f ? encode(f) : null,
+    };
+    return { record, fp: f };
   }
 
-  private remember(e: Candidate, raw: StoredFingerprint | null, fp?: Fingerprint | null) {
-    const key = urlMatchKey(e.url);
-    if (key && !this.byUrl.has(key)) this.byUrl.set(key, e.dupOf ?? e.id);
-    const title = new Set(contentTokens(e.title).map(tokenId));
-    this.known.set(e.id, { id: e.id, sourceId: e.sourceId, primary: e.dupOf ?? e.id, title, text: `${e.title} ${e.summaryText}`, time: Date.parse(e.published), raw, fp });
-    const post = (index: Map<number, Set<string>>, k: number) => {
-      const set = index.get(k);
-      if (!set) index.set(k, new Set([e.id]));
-      // Past the cap the key is too common to find candidates with; stop growing it.
-      else if (set.size <= DEDUPE_RULES.maxPosting) set.add(e.id);
-    };
-    for (const t of title) post(this.byTitleWord, t);
-    if (raw) for (const b of bands(raw[0])) post(this.byBand, b);
-  }
-
-  /** Candidate entries sharing rare headline words or vocabulary LSH bands, most shared first. */
-  private candidates(title: Set<number>, sigHex: string | null): string[] {
-    const score = new Map<string, number>();
-    const bump = (index: Map<number, Set<string>>, keys: Iterable<number>) => {
-      for (const k of keys) {
-        const set = index.get(k);
-        if (!set || set.size > DEDUPE_RULES.maxPosting) continue;
-        for (const id of set) score.set(id, (score.get(id) ?? 0) + 1);
-      }
-    };
-    bump(this.byTitleWord, title);
-    if (sigHex) {
-      // A shared band is strong evidence on its own: count it twice.
-      bump(this.byBand, bands(sigHex));
-      bump(this.byBand, bands(sigHex));
+  /**
+   * Where an entry is posted and looked up. Headline words only for entries with a summary (the
+   * sequence rule compares those, and needs both); the exact set of headline words for all (a
+   * re-publication keeps it); vocabulary bands with a text fingerprint; the URL slug. Keys
+   * strong on their own are posted twice, since a candidate needs two hits.
+   */
+  private keys(p: Probe): number[] {
+    const r = p.record;
+    const keys = r.summaryWords >= DEDUPE_RULES.summaryMinWords ? [...r.title] : [];
+    if (r.title.length) {
+      const exact = fnv1a(`title:${[...r.title].sort((a, b) => a - b).join(',')}`);
+      keys.push(exact, exact);
     }
-    return [...score].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 50).map(([id]) => id);
+    if (r.fp) {
+      const b = bands(r.fp[0]);
+      keys.push(...b, ...b);
+    }
+    if (r.slug !== null) keys.push(r.slug, r.slug);
+    return keys;
   }
 
-  /** The primary this entry duplicates, if any. */
-  match(e: Candidate): DuplicateMatch | null {
-    const key = urlMatchKey(e.url);
-    const hit = key ? this.byUrl.get(key) : undefined;
-    if (hit && hit !== e.id && this.known.get(hit)?.sourceId !== e.sourceId) return { primaryId: hit, reason: 'url' };
+  /** Recorded entries sharing at least two keys with the probe, most shared first. */
+  private candidates(p: Probe): DupRecord[] {
+    const hits = new Map<string, { r: DupRecord; n: number }>();
+    for (const [, r] of this.repo.withKeys(this.keys(p), DEDUPE_RULES.maxPosting)) {
+      const h = hits.get(r.id);
+      if (h) h.n++;
+      else hits.set(r.id, { r, n: 1 });
+    }
+    return [...hits.values()]
+      .filter((h) => h.n >= 2 && h.r.id !== p.record.id)
+      .sort((a, b) => b.n - a.n || (a.r.id < b.r.id ? -1 : 1))
+      .slice(0, DEDUPE_RULES.maxCandidates)
+      .map((h) => h.r);
+  }
 
-    const title = new Set(contentTokens(e.title).map(tokenId));
-    const fp = e.fullText ? fingerprintOf(e.fullText) : null;
-    const seq = wordSequenceOf(`${e.title} ${e.summaryText}`);
-    const sigHex = fp ? toHex(fp.sig) : null;
-    const time = Date.parse(e.published);
-    for (const id of this.candidates(title, sigHex)) {
-      const k = this.known.get(id)!;
-      if (k.sourceId === e.sourceId || k.id === e.id) continue;
-      const primarySource = this.known.get(k.primary)?.sourceId;
-      if (primarySource === e.sourceId) continue;
-      const kfp = fingerprint(k);
-      if (fp && kfp) {
+  /** The primary this entry copies, with the rule and its score; null if it is an article of its own. */
+  match(e: Candidate): DuplicateMatch | null {
+    const p = this.probe(e);
+    this.last = { e, p };
+    const r = p.record;
+    if (r.urlKey) {
+      const hit = this.repo.byUrlKey(r.urlKey);
+      if (hit && hit.id !== r.id) return { primaryId: hit.primary, rule: 'url', score: 1 };
+    }
+    for (const k of this.candidates(p)) {
+      // A copy keeps the numbers: texts that differ in them are siblings of a template
+      // ("tvOS 15.5" and "watchOS 8.6" betas), not one article.
+      if (!numbersAgree(r.numbers, k.numbers)) continue;
+      // One publisher's two articles may share a template's text; its copy of an article keeps
+      // the headline too (an edited word at most).
+      const own = this.samePublisher(p, k);
+      const ownCopy = () => sameHeadline(r, k, true) > 0;
+      const kfp = k.fp ? decode(k.fp) : null;
+      if (p.fp && kfp) {
         // Both texts are there: they decide, not the headlines.
-        if (sameText(fp, kfp)) return { primaryId: k.primary, reason: 'text' };
+        if (sameText(p.fp, kfp) && (!own || ownCopy())) return { primaryId: k.primary, rule: 'text', score: round(containment(p.fp, kfp)) };
         continue;
       }
-      const kseq = sequence(k);
-      if (Math.min(seq.length, kseq.length) >= DEDUPE_RULES.sequenceMinWords &&
-        Math.max(seq.length, kseq.length) <= 1.5 * Math.min(seq.length, kseq.length)) {
-        if (sequenceSimilarity(seq, kseq) >= DEDUPE_RULES.sequenceSimilarity) return { primaryId: k.primary, reason: 'sequence' };
-        continue;
-      }
-      const tj = jaccard(title, k.title);
-      if (tj >= DEDUPE_RULES.titleDuplicate && Math.min(title.size, k.title.size) >= DEDUPE_RULES.titleMinTokens &&
-        Math.abs(time - k.time) <= DEDUPE_RULES.titleWindowHours * 3_600_000) {
-        return { primaryId: k.primary, reason: 'title' };
-      }
+      const bodies = r.summaryWords >= DEDUPE_RULES.summaryMinWords && k.summaryWords >= DEDUPE_RULES.summaryMinWords;
+      const [short, long] = r.seq.length <= k.seq.length ? [r.seq, k.seq] : [k.seq, r.seq];
+      const comparable = bodies && short.length >= DEDUPE_RULES.sequenceMinWords && long.length <= 1.5 * short.length;
+      const republishing = own || (r.slug !== null && r.slug === k.slug);
+      // The word-order comparison is the costly one: only where a rule will read it, and where
+      // the shared words leave it a chance.
+      const worth = (comparable || (bodies && republishing)) && sequenceBound(r.seq, k.seq) >= DEDUPE_RULES.sequenceSimilarity;
+      const seqSim = worth ? sequenceSimilarity(r.seq, k.seq) : 0;
+      if (comparable && seqSim >= DEDUPE_RULES.sequenceSimilarity && (!own || ownCopy())) return { primaryId: k.primary, rule: 'sequence', score: round(seqSim) };
+      // The same outlet re-publishing (one publisher, or one long URL slug on another domain):
+      // the headline again, and the summary again when both have one.
+      if (!republishing) continue;
+      const agree = seqSim >= DEDUPE_RULES.sequenceSimilarity;
+      if (bodies && !agree) continue;
+      const j = sameHeadline(r, k, agree);
+      if (j) return { primaryId: k.primary, rule: 'republished', score: round(j) };
     }
     return null;
   }
 
+  /**
+   * One publisher: one source and one domain (a source that links to many domains, such as an
+   * aggregator's feed, is not one publisher), or the same publisher under another suffix
+   * (telegraph.co.uk, telegraph.com). The same domain under two sources is not enough: it may
+   * be a shared redirector.
+   */
+  private samePublisher(p: Probe, k: DupRecord): boolean {
+    const r = p.record;
+    if (k.sourceId === r.sourceId && r.host === k.host) return true;
+    return Boolean(r.outlet) && r.outlet === k.outlet && r.host !== k.host;
+  }
+
   /** Record an entry (a primary, or a copy pointing at its primary) so later entries can match it. */
-  add(e: Candidate): void {
-    const fp = e.fullText ? fingerprintOf(e.fullText) : null;
-    this.remember(e, fp ? encode(fp) : null, fp);
+  add(e: Candidate, fp?: Fingerprint | null): void {
+    const same = this.last && fp === undefined && this.last.e.id === e.id && this.last.e.url === e.url && this.last.e.title === e.title;
+    const p = same ? { ...this.last!.p, record: { ...this.last!.p.record, primary: e.dupOf ?? e.id } } : this.probe(e, fp);
+    this.last = null;
+    this.repo.put(p.record, this.keys(p));
   }
 
-  /** Drop entries that left the retention window (long-lived indexes, e.g. the benchmark). */
+  /** Re-record entries kept in a catalog, with their stored fingerprints (the KV blob path). */
+  rememberAll(entries: Iterable<Candidate>, fps: Record<string, DupRecord['fp']>): void {
+    for (const e of entries) {
+      const raw = fps[e.id];
+      this.add(e, raw ? decode(raw) : null);
+    }
+  }
+
+  /** Drop entries that left the retention window. */
   forget(ids: Iterable<string>): void {
-    const gone = new Set(ids);
-    for (const id of gone) {
-      const k = this.known.get(id);
-      if (!k) continue;
-      this.known.delete(id);
-      const drop = (index: Map<number, Set<string>>, keys: Iterable<number>) => {
-        for (const key of keys) {
-          const set = index.get(key);
-          if (!set) continue;
-          set.delete(id);
-          if (!set.size) index.delete(key);
-        }
-      };
-      drop(this.byTitleWord, k.title);
-      if (k.raw) drop(this.byBand, bands(k.raw[0]));
-    }
-    for (const [key, id] of this.byUrl) if (gone.has(id)) this.byUrl.delete(key);
-    // A key that was capped may hold fewer ids now but stays unused: it was common.
-  }
-
-  /** Fingerprints of the entries still retained. */
-  state(retained: Iterable<string>): DedupeState {
-    const fp: DedupeState['fp'] = {};
-    for (const id of retained) {
-      const k = this.known.get(id);
-      if (k?.raw) fp[id] = k.raw;
-    }
-    return { v: 3, fp };
+    for (const id of ids) this.repo.remove(id);
   }
 }

@@ -1,417 +1,424 @@
 /**
  * Related-story grouping, online and incremental: each new primary entry
- * joins the story it fits best or starts a new one; the window is never
+ * joins the open story it matches best, or starts one; the window is never
  * re-clustered (Miranda et al., EMNLP 2018, "Multilingual Clustering of
- * Streaming News", is the model: best cluster above a threshold, else new).
+ * Streaming News": best cluster above a threshold, else a new one).
  *
- * An entry is a TF-IDF vector over its title (and, at lower weight, its
- * summary). A story is the sum of its members' vectors, trimmed to its
- * strongest terms. An entry joins the best story when all of these hold:
+ * A story is about one event, so a join needs evidence that the entry
+ * reports the *same* event, and precision comes first:
  *
- *   - cosine(entry, story centroid), damped by exp(-hours since the story's
- *     last article / decayHours), is at least `joinThreshold`: news about one
- *     event arrives in bursts, and a story that has gone quiet needs a closer
- *     match to be picked up again;
- *   - they share at least two distinct *concepts*: adjacent words that almost
- *     always occur together ("miley cyrus", "dressing room") count once, so a
- *     shared name alone cannot pull a different event about the same person
- *     into a story (the dev set's two Miley Cyrus stories are the test).
+ *   - An entry is a TF-IDF vector of the evidence terms of its headline and
+ *     (at half weight) summary, plus their adjacent pairs ("elon musk"),
+ *     unit length. Dates, years, small counts and stop words are not terms
+ *     (features.ts `evidenceTerm`); words are cut to 6-letter prefixes so
+ *     spellings meet. Document frequencies come from every entry counted in
+ *     the window, so a word is weighed by how rare it is *now*.
+ *   - Each source's boilerplate weighs nothing for that source, learned from
+ *     its own items (per-source counts kept with the statistics): a segment
+ *     (the text between delimiters such as ": ", " | ", "›", brackets; digits
+ *     count as one) that the source repeats in k items weighs 1/k ("Album
+ *     Review:", "| Letters", "View Entire Post ›", "The # Best Albums of #");
+ *     a word in more than half of the source's items weighs nothing, one in
+ *     under a fifth fully ("The post ... appeared first on", a byline, a site
+ *     name, "Apple" at an Apple site).
+ *   - The score is the cosine between the entry and the story's centroid
+ *     (the sum of its members' vectors, 48 strongest terms), times
+ *     exp(-hours apart / 48): news of one event arrives within a day or two.
+ *   - It must reach `joinOther` (0.3) when the story has another outlet, and
+ *     `joinSame` (0.5) when all its members come from the entry's own source:
+ *     one outlet's items share its style, its series and its beat.
+ *   - The evidence must be specific: at least one shared term is a name
+ *     (running text capitalizes it mid-sentence; features.ts reads the case
+ *     only where it means something), a number or a quoted word, outside the
+ *     source's boilerplate. Common words are no evidence.
+ *   - A shared name alone is a topic, not an event: with the strongest shared
+ *     concept taken out (the words of a name, glued by a pair that nearly
+ *     always occurs in the window, count as one), the score must keep half
+ *     the bar.
+ *   - Years are no evidence for a join, but headlines naming different years
+ *     ("Spring 2024", "Spring 2025") report different events.
  *
- * After a join, the grown story absorbs any other live story whose centroid
- * it now resembles (cosine x decay >= `mergeThreshold`, again with two
- * shared concepts among their core terms). The older story's id survives,
- * so ids are stable: an entry keeps its story unless two stories merge.
+ * Stories are never merged after the fact: an entry keeps its story, and the
+ * story id (from its first entry) is stable. Deterministic for the same input
+ * order. All state lives behind `GroupRepo` (grouping-state.ts).
  *
- * Term statistics (document frequencies, adjacent-pair counts) and story
- * centroids are the state kept between runs (groups:v1). Candidate stories
- * are found through an inverted index over centroid terms rebuilt at load,
- * so placing an entry costs time proportional to the stories sharing its
- * words, not to the window. Deterministic for the same input order.
+ * The surface: `count(batch)` before placing a batch (so the first article of
+ * a burst is weighed with the same statistics as the rest), `place(entry)`
+ * per primary entry, oldest first, and `forget(expired)` for entries that
+ * leave retention.
  */
-import { contentTokens, tokenId } from './features';
+import { pairTerm, segmentsOf, yearsOf, type Segment } from './features';
 import { hash64 } from './hash';
-import type { StoredEntry } from './model';
+import { STORY_SOURCES_KEPT, STORY_TERMS_KEPT, STORY_YEARS_KEPT, type GroupRepo, type StoryRecord } from './grouping-state';
+import type { JoinReason } from './model';
 
 export interface GroupOptions {
   /** Stories idle longer than this are closed to new members. */
   windowHours: number;
-  now: Date;
-  joinThreshold?: number;
-  mergeThreshold?: number;
-  decayHours?: number;
-  /** A shared term counts as evidence only if its weight is at least this share of the story's strongest term. */
-  centrality?: number;
 }
 
-export const GROUP_DEFAULTS = {
-  joinThreshold: 0.1,
-  mergeThreshold: 0.1,
-  decayHours: 12,
-  centrality: 0.1,
-  /** Terms kept per story centroid. */
-  centroidTerms: 48,
-  /** Weight of summary tokens relative to title tokens. */
-  summaryWeight: 0.35,
-  summaryTokens: 60,
-  /** Adjacent words are one concept when they co-occur in at least this share of their documents. */
+export const GROUP_RULES = {
+  /** Summary terms weigh this much of headline terms: the headline names the event. */
+  summaryWeight: 0.5,
+  /** Adjacent pairs weigh this much of a single term of the same rarity. */
+  pairWeight: 0.5,
+  /** Least score to join a story that has another outlet. */
+  joinOther: 0.3,
+  /** Least score to join a story whose members all come from the entry's own source. */
+  joinSame: 0.5,
+  /** The score is damped by exp(-hours between the entry and the story / decayHours). */
+  decayHours: 48,
+  /** Adjacent words are one name when their pair occurs in at least this share of either word's documents. */
   collocation: 0.6,
-  /** Tokens in more than this share of documents are not used to find candidates. */
-  candidateDfShare: 0.2,
+  /** With its strongest shared concept taken out, the score must still reach this share of the bar. */
+  residualShare: 0.5,
+  /** A word in under `lo` of a source's items weighs fully for it; in over `hi`, nothing. */
+  boilerplateLo: 0.2,
+  boilerplateHi: 0.5,
+  /** Items a source is assumed to have without the word, so a young source learns no boilerplate. */
+  sourcePrior: 5,
+  /** Strongest entry terms used to find candidate stories, and most candidates looked at. */
+  retrievalTerms: 12,
+  candidateStories: 24,
+  /**
+   * Terms in more than this share of the window's documents (and more than retrievalMinDf), or
+   * in more than retrievalMaxDf, find no candidates: they are common, and they would make an
+   * entry's lookup cost grow with the window.
+   */
+  retrievalMaxShare: 0.05,
+  retrievalMinDf: 10,
+  retrievalMaxDf: 200,
 } as const;
 
-interface StoryState {
-  id: string;
-  /** term id -> summed weight */
-  c: Map<number, number>;
-  /** squared length of `c`, kept up to date */
-  q: number;
-  /** member count */
-  n: number;
-  /** first and last member time (ms); the story with the earlier `f` is the older one */
-  f: number;
-  t: number;
-}
-
-/** Serialized form kept in groups:v1: numbers only, arrays for compactness. */
-export interface GroupState {
-  v: 2;
-  /** documents counted in the statistics */
-  docs: number;
-  /** [term id, document frequency] */
-  df: Array<[number, number]>;
-  /** [adjacent pair id, documents containing the pair] */
-  adj: Array<[number, number]>;
-  /** id, members, first, last, [term id, weight x 1000] */
-  stories: Array<[string, number, number, number, Array<[number, number]>]>;
-}
-
 export interface Placement {
-  /** The entry's story (after any merge). */
+  /** The entry's story. */
   storyId: string;
-  /** Stories that no longer exist because they merged into `storyId`; relabel their entries. */
+  /** Stories that no longer exist because they merged into `storyId` (none today: stories do not merge). */
   merged: string[];
+  /** Why it joined an existing story; null when it started one. */
+  reason: JoinReason | null;
 }
+
+type Groupable = { id: string; sourceId: string; title: string; summaryText: string; published: string };
 
 export function storyIdFor(entryId: string): string {
   return `st_${hash64(entryId).slice(0, 14)}`;
 }
 
 interface Doc {
-  /** term id -> tf-idf weight, unit length */
-  vec: Map<number, number>;
-  /** title token ids in order, for counting concepts */
-  seq: number[];
+  /** term -> weight before rarity: field weight x boilerplate factor */
+  base: Map<number, number>;
+  /** term -> document frequency in the window (this entry included) */
+  df: Map<number, number>;
+  /** documents in the window */
+  n: number;
+  /** unigram term -> the word as written, to explain a join */
+  words: Map<number, string>;
+  /** pair term -> its two unigram terms */
+  pairs: Map<number, [number, number]>;
+  /** years the headline names */
+  years: number[];
+  /** the pairs that are one name: two specific words that nearly always occur together in the window */
+  glued: Map<number, [number, number]>;
+  /** unigram terms that are specific: names (running text capitalizes them), numbers, or never seen in running text */
+  specific: Set<number>;
   time: number;
 }
 
-const pairId = (a: number, b: number) => (Math.imul(a, 0x9e3779b1) ^ b) >>> 0;
+/** An entry weighed against one story. */
+interface Match {
+  score: number;
+  /** [term, contribution to the score] for the terms entry and story share */
+  shared: Array<[number, number]>;
+}
+
+/** Keys of "this term was written in lowercase / capitalized mid-sentence" in the window statistics. */
+const lowerKey = (t: number) => (Math.imul(t ^ 0x6c6f7765, 0x2c1b3c6d) ^ 0x1f) >>> 0;
+const upperKey = (t: number) => (Math.imul(t ^ 0x75707065, 0x297a2d39) ^ 0x2f) >>> 0;
+
+/**
+ * The distinct keys one entry adds to the window statistics (terms, adjacent pairs, how
+ * running text wrote each term) and to its source's (terms, segments).
+ */
+function keysOf(segs: Segment[]): { global: number[]; source: number[] } {
+  const hit = keyMemo.get(segs);
+  if (hit) return hit;
+  const global = new Set<number>();
+  const source = new Set<number>();
+  for (const s of segs) {
+    source.add(s.key);
+    s.tokens.forEach((t, i) => {
+      global.add(t.term);
+      source.add(t.term);
+      if (t.written) global.add(t.written === 'lower' ? lowerKey(t.term) : upperKey(t.term));
+      if (i) global.add(pairTerm(s.tokens[i - 1].term, t.term));
+    });
+  }
+  const keys = { global: [...global], source: [...source] };
+  keyMemo.set(segs, keys);
+  return keys;
+}
+
+// Segments are remembered per text (features.ts), so their keys can be too: count, place and forget share them.
+const keyMemo = new WeakMap<Segment[], { global: number[]; source: number[] }>();
+
+/**
+ * The terms that can be evidence of one event: names (running text capitalizes them
+ * mid-sentence at least three times in four; a word it never showed gets the benefit of the
+ * doubt), numbers and quoted words, unless the source repeats them: a segment seen in two or
+ * more of its items ("Album Review", "The # Best Albums of #"), a word in a fifth or more.
+ */
+function specificTerms(segs: Segment[], words: Map<number, string>, df: Map<number, number>, sf: Map<number, number>, wordFactor: (t: number) => number): Set<number> {
+  const specific = new Set<number>();
+  for (const t of words.keys()) {
+    const lower = df.get(lowerKey(t)) ?? 0;
+    const upper = df.get(upperKey(t)) ?? 0;
+    if (lower * 4 <= lower + upper) specific.add(t);
+  }
+  for (const s of segs) for (const tok of s.tokens) if (tok.quoted || tok.num) specific.add(tok.term);
+  for (const s of segs) if ((sf.get(s.key) ?? 0) >= 2) for (const tok of s.tokens) specific.delete(tok.term);
+  for (const t of words.keys()) if (wordFactor(t) < 1) specific.delete(t);
+  return specific;
+}
+
+/**
+ * Each term's weight before rarity: its field's weight (headline 1, summary `summaryWeight`;
+ * a term in both counts in both) times its boilerplate factor (a segment the source repeats
+ * in k items weighs 1/k; see `wordFactor`); adjacent pairs at `pairWeight`. Pairs of two
+ * specific words that nearly always occur together in the window are one name (`glued`).
+ */
+function weights(segs: Segment[], df: Map<number, number>, sf: Map<number, number>, wordFactor: (t: number) => number, specific: Set<number>) {
+  const R = GROUP_RULES;
+  const fields = new Map<Segment['field'], Map<number, number>>();
+  const pairs = new Map<number, [number, number]>();
+  const glued = new Map<number, [number, number]>();
+  for (const s of segs) {
+    const segFactor = 1 / Math.max(1, sf.get(s.key) ?? 0);
+    const field = fields.get(s.field) ?? new Map<number, number>();
+    fields.set(s.field, field);
+    const put = (t: number, w: number) => {
+      if (w > (field.get(t) ?? 0)) field.set(t, w);
+    };
+    let prev: { term: number; f: number; num: boolean } | null = null;
+    for (const tok of s.tokens) {
+      const f = Math.min(segFactor, wordFactor(tok.term));
+      put(tok.term, f);
+      if (prev) {
+        const p = pairTerm(prev.term, tok.term);
+        pairs.set(p, [prev.term, tok.term]);
+        const dp = df.get(p) ?? 0;
+        const name = specific.has(prev.term) && specific.has(tok.term) && !tok.num && !prev.num;
+        if (name && dp >= 2 && dp >= R.collocation * Math.max(df.get(prev.term) ?? 0, df.get(tok.term) ?? 0)) glued.set(p, [prev.term, tok.term]);
+        put(p, R.pairWeight * Math.min(f, prev.f));
+      }
+      prev = { term: tok.term, f, num: tok.num };
+    }
+  }
+  const base = new Map<number, number>();
+  for (const [name, field] of fields) {
+    const fw = name === 'title' ? 1 : R.summaryWeight;
+    for (const [t, w] of field) if (w > 0) base.set(t, (base.get(t) ?? 0) + fw * w);
+  }
+  return { base, pairs, glued };
+}
+
+const HOUR = 3_600_000;
 
 export class StoryIndex {
-  private readonly opts: Required<Omit<GroupOptions, 'now'>> & { now: Date };
-  private docs = 0;
-  private readonly df = new Map<number, number>();
-  private readonly adj = new Map<number, number>();
-  private readonly stories = new Map<string, StoryState>();
-  private readonly postings = new Map<number, Set<string>>();
+  constructor(
+    private readonly repo: GroupRepo,
+    private readonly opts: GroupOptions,
+  ) {}
 
-  constructor(entries: Iterable<StoredEntry>, state: GroupState | { v: number } | null, opts: GroupOptions) {
-    this.opts = { joinThreshold: GROUP_DEFAULTS.joinThreshold, mergeThreshold: GROUP_DEFAULTS.mergeThreshold, decayHours: GROUP_DEFAULTS.decayHours, centrality: GROUP_DEFAULTS.centrality, ...opts };
-    if (state && state.v === 2) this.load(state as GroupState);
-    else this.rebuild(entries);
-  }
-
-  /** No usable state (first run, or an older layout): derive it from the stored entries, oldest first. */
-  private rebuild(entries: Iterable<StoredEntry>) {
-    const all = [...entries].sort((a, b) => Date.parse(a.published) - Date.parse(b.published) || (a.id < b.id ? -1 : 1));
-    this.count(all);
-    for (const e of all) {
-      if (e.dupOf || !e.storyId) continue;
-      const doc = this.doc(e);
-      let s = this.stories.get(e.storyId);
-      if (!s) this.stories.set(e.storyId, (s = { id: e.storyId, c: new Map(), q: 0, n: 0, f: doc.time, t: doc.time }));
-      this.add(s, doc);
-    }
-  }
-
-  private load(st: GroupState) {
-    this.docs = st.docs;
-    for (const [k, v] of st.df) this.df.set(k, v);
-    for (const [k, v] of st.adj) this.adj.set(k, v);
-    const horizon = this.opts.now.getTime() - this.opts.windowHours * 3_600_000;
-    for (const [id, n, f, t, terms] of st.stories) {
-      if (t < horizon) continue; // closed: it can no longer gain members
-      const story: StoryState = { id, n, f, t, c: new Map(), q: 0 };
-      for (const [k, w] of terms) {
-        story.c.set(k, w / 1000);
-        story.q += (w / 1000) ** 2;
-        this.post(k, id);
-      }
-      this.stories.set(id, story);
-    }
-  }
-
-  private post(term: number, storyId: string) {
-    let set = this.postings.get(term);
-    if (!set) this.postings.set(term, (set = new Set()));
-    set.add(storyId);
-  }
-
-  private tokens(e: Pick<StoredEntry, 'title' | 'summaryText'>): { title: string[]; summary: string[] } {
-    const title = contentTokens(e.title);
-    // A summary that only repeats the title adds nothing.
-    const summary = e.summaryText && e.summaryText !== e.title ? contentTokens(e.summaryText).slice(0, GROUP_DEFAULTS.summaryTokens) : [];
-    return { title, summary };
-  }
-
-  private tally(entries: Array<Pick<StoredEntry, 'title' | 'summaryText'>>, sign: 1 | -1): void {
+  private tally(entries: Groupable[], delta: 1 | -1) {
     for (const e of entries) {
-      const { title, summary } = this.tokens(e);
-      for (const id of new Set([...title, ...summary].map(tokenId))) {
-        const n = (this.df.get(id) ?? 0) + sign;
-        if (n > 0) this.df.set(id, n);
-        else this.df.delete(id);
-      }
-      const ids = title.map(tokenId);
-      const pairs = new Set<number>();
-      for (let i = 1; i < ids.length; i++) pairs.add(pairId(ids[i - 1], ids[i]));
-      for (const p of pairs) {
-        const n = (this.adj.get(p) ?? 0) + sign;
-        if (n > 0) this.adj.set(p, n);
-        else this.adj.delete(p);
-      }
-      this.docs = Math.max(0, this.docs + sign);
+      const k = keysOf(segmentsOf(e.title, e.summaryText));
+      this.repo.countDoc(k.global, delta);
+      this.repo.countSourceDoc(e.sourceId, k.source, delta);
     }
+  }
+
+  /** Count a batch into the statistics before any of it is placed; close stories idle past the window. */
+  count(entries: Groupable[]): void {
+    this.tally(entries, 1);
+    let latest = 0;
+    for (const e of entries) latest = Math.max(latest, Date.parse(e.published) || 0);
+    if (latest) this.repo.closeStories(latest - this.opts.windowHours * HOUR);
   }
 
   /**
-   * Add a batch to the term statistics before any of it is placed, so the first article of a
-   * burst is weighed with the same statistics as the rest of it.
+   * Rebuild the statistics and open stories from retained entries (oldest first) that already
+   * carry their story ids: for a state that was lost or kept in an older layout.
    */
-  count(entries: Array<Pick<StoredEntry, 'title' | 'summaryText'> & { published?: string }>): void {
-    this.tally(entries, 1);
-    let latest = 0;
-    for (const e of entries) if (e.published) latest = Math.max(latest, Date.parse(e.published));
-    if (latest) this.close(latest - this.opts.windowHours * 3_600_000);
-  }
-
-  /** Drop stories whose last article is older than `horizon`: they can no longer gain members. */
-  private close(horizon: number) {
-    for (const s of this.stories.values()) {
-      if (s.t >= horizon) continue;
-      for (const k of s.c.keys()) this.postings.get(k)?.delete(s.id);
-      this.stories.delete(s.id);
+  rebuild(entries: Array<Groupable & { storyId: string; dupOf: string | null }>): void {
+    this.count(entries);
+    const since = Math.max(0, ...entries.map((e) => Date.parse(e.published) || 0)) - this.opts.windowHours * HOUR;
+    const open = new Map<string, StoryRecord>();
+    for (const e of entries) {
+      const time = Date.parse(e.published);
+      if (e.dupOf || !e.storyId || time < since) continue;
+      const s = open.get(e.storyId) ?? { id: e.storyId, n: 0, first: time, last: time, sources: [], years: [], terms: [] };
+      const d = this.doc(e);
+      open.set(e.storyId, this.grow(s, this.vector(d), d, e.sourceId));
     }
+    for (const s of open.values()) this.repo.putStory(s);
   }
 
-  /** Remove entries that left the retention window from the statistics. */
-  forget(entries: Array<Pick<StoredEntry, 'title' | 'summaryText'>>): void {
+  /** Take entries that left retention out of the statistics. */
+  forget(entries: Groupable[]): void {
     this.tally(entries, -1);
   }
 
-  private idf(term: number): number {
-    return Math.log((this.docs + 1) / ((this.df.get(term) ?? 0) + 0.5));
+  /** An entry's terms with their weights before rarity, and the window statistics to weigh them by. */
+  private doc(e: Groupable): Doc {
+    const segs = segmentsOf(e.title, e.summaryText);
+    const { global, source } = keysOf(segs);
+    const df = new Map<number, number>();
+    this.repo.docFreq(global).forEach((v, i) => df.set(global[i], v));
+    const sf = new Map<number, number>();
+    this.repo.sourceFreq(e.sourceId, source).forEach((v, i) => sf.set(source[i], v));
+    const sourceDocs = this.repo.sourceDocCount(e.sourceId);
+    const R = GROUP_RULES;
+    // A word in more than `boilerplateHi` of the source's items weighs nothing for it.
+    const wordFactor = (t: number) => {
+      const share = (sf.get(t) ?? 0) / (sourceDocs + R.sourcePrior);
+      return Math.min(1, Math.max(0, (R.boilerplateHi - share) / (R.boilerplateHi - R.boilerplateLo)));
+    };
+    const words = new Map<number, string>();
+    for (const s of segs) for (const tok of s.tokens) if (!words.has(tok.term)) words.set(tok.term, tok.word);
+    const specific = specificTerms(segs, words, df, sf, wordFactor);
+    const { base, pairs, glued } = weights(segs, df, sf, wordFactor, specific);
+    return { base, df, n: this.repo.docCount(), words, pairs, glued, specific, years: yearsOf(e.title), time: Date.parse(e.published) };
   }
 
-  private doc(e: Pick<StoredEntry, 'title' | 'summaryText' | 'published'>): Doc {
-    const { title, summary } = this.tokens(e);
+  /** The entry's unit TF-IDF vector. */
+  private vector(doc: Doc): Map<number, number> {
     const vec = new Map<number, number>();
-    for (const t of new Set(title)) {
-      const id = tokenId(t);
-      vec.set(id, this.idf(id));
-    }
-    for (const t of new Set(summary)) {
-      const id = tokenId(t);
-      vec.set(id, (vec.get(id) ?? 0) + GROUP_DEFAULTS.summaryWeight * this.idf(id));
-    }
     let norm = 0;
-    for (const v of vec.values()) norm += v * v;
+    for (const [t, b] of doc.base) {
+      const w = b * Math.log((doc.n + 1) / ((doc.df.get(t) ?? 0) + 0.5));
+      vec.set(t, w);
+      norm += w * w;
+    }
     norm = Math.sqrt(norm) || 1;
-    for (const [k, v] of vec) vec.set(k, v / norm);
-    return { vec, seq: title.map(tokenId), time: Date.parse(e.published) };
+    for (const [t, w] of vec) vec.set(t, w / norm);
+    return vec;
   }
 
-  /** Adjacent tokens that co-occur in most of their documents are one concept (a name, a set phrase). */
-  private glued(a: number, b: number): boolean {
-    const n = this.adj.get(pairId(a, b)) ?? 0;
-    return n >= 2 && n >= GROUP_DEFAULTS.collocation * Math.max(this.df.get(a) ?? 0, this.df.get(b) ?? 0);
-  }
-
-  /** Distinct concepts among the tokens of `seq` that `has` accepts; collocated neighbours count once. */
-  private concepts(seq: number[], has: (t: number) => boolean): number {
-    let n = 0;
-    let prev = false;
-    const seen = new Set<number>();
-    for (let i = 0; i < seq.length; i++) {
-      const t = seq[i];
-      const hit = has(t) && !seen.has(t);
-      if (hit) {
-        if (!(prev && this.glued(seq[i - 1], t))) n++;
-        seen.add(t);
-      }
-      prev = hit;
+  /** The entry's score against story `s`: cosine with its centroid x time decay. */
+  private match(doc: Doc, vec: Map<number, number>, s: StoryRecord): Match {
+    const gap = Math.max(0, s.first - doc.time, doc.time - s.last) / HOUR;
+    const decay = Math.exp(-gap / GROUP_RULES.decayHours);
+    const shared: Array<[number, number]> = [];
+    let q = 0;
+    let dot = 0;
+    for (const [t, h] of s.terms) {
+      q += h * h;
+      const w = vec.get(t);
+      if (w === undefined) continue;
+      shared.push([t, w * h]);
+      dot += w * h;
     }
-    return n;
-  }
-
-  private decay(hours: number): number {
-    return Math.exp(-Math.max(0, hours) / this.opts.decayHours);
-  }
-
-  /** Add weights to a story's centroid, keeping its squared length and the postings current. */
-  private addWeights(s: StoryState, weights: Map<number, number>) {
-    for (const [k, v] of weights) {
-      const old = s.c.get(k);
-      if (old === undefined) this.post(k, s.id);
-      const w = (old ?? 0) + v;
-      s.c.set(k, w);
-      s.q += w * w - (old ?? 0) ** 2;
-    }
-  }
-
-  private add(s: StoryState, doc: Doc) {
-    this.addWeights(s, doc.vec);
-    s.n++;
-    s.t = Math.max(s.t, doc.time);
-    s.f = Math.min(s.f, doc.time);
-    this.trim(s);
-  }
-
-  /** Keep a story's strongest terms only, so its state and its postings stay bounded. */
-  private trim(s: StoryState) {
-    if (s.c.size > GROUP_DEFAULTS.centroidTerms * 1.5) {
-      const keep = new Set([...s.c].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, GROUP_DEFAULTS.centroidTerms).map(([k]) => k));
-      for (const [k, w] of [...s.c]) {
-        if (keep.has(k)) continue;
-        s.c.delete(k);
-        s.q -= w * w;
-        this.postings.get(k)?.delete(s.id);
-      }
-    }
-  }
-
-  private candidates(terms: Iterable<number>, time: number): StoryState[] {
-    const cap = Math.max(20, GROUP_DEFAULTS.candidateDfShare * this.docs);
-    const horizon = time - this.opts.windowHours * 3_600_000;
-    const ids = new Set<string>();
-    for (const t of terms) {
-      if ((this.df.get(t) ?? 0) > cap) continue;
-      for (const id of this.postings.get(t) ?? []) ids.add(id);
-    }
-    const out: StoryState[] = [];
-    // Sets keep insertion order, so this order (and the result) depends only on the input order.
-    for (const id of ids) {
-      const s = this.stories.get(id);
-      if (s && s.t >= horizon) out.push(s);
-    }
-    return out;
-  }
-
-  /** Place one new primary entry (call `count` for its batch first). */
-  place(e: Pick<StoredEntry, 'id' | 'title' | 'summaryText' | 'published'>): Placement {
-    const doc = this.doc(e);
-    const docConcepts = this.concepts(doc.seq, () => true);
-    let best: StoryState | null = null;
-    let bestScore = 0;
-    // Stories the new member is at least half-way close to: the only ones a merge can bring in.
-    const near: StoryState[] = [];
-    for (const s of this.candidates(doc.vec.keys(), doc.time)) {
-      let dot = 0;
-      for (const [k, v] of doc.vec) dot += v * (s.c.get(k) ?? 0);
-      const cos = dot / (Math.sqrt(s.q) || 1);
-      const score = cos * this.decay((doc.time - s.t) / 3_600_000);
-      if (score >= this.opts.joinThreshold / 2) near.push(s);
-      if (score < this.opts.joinThreshold || score <= bestScore) continue;
-      let top = 0;
-      for (const v of s.c.values()) if (v > top) top = v;
-      const central = top * this.opts.centrality;
-      if (this.concepts(doc.seq, (t) => (s.c.get(t) ?? 0) >= central) < Math.min(2, docConcepts)) continue;
-      best = s;
-      bestScore = score;
-    }
-    if (!best) {
-      const story: StoryState = { id: storyIdFor(e.id), c: new Map(), q: 0, n: 0, f: doc.time, t: doc.time };
-      this.stories.set(story.id, story);
-      this.add(story, doc);
-      return { storyId: story.id, merged: [] };
-    }
-    this.add(best, doc);
-    return this.absorb(best, near);
+    const scale = decay / (Math.sqrt(q) || 1);
+    for (const x of shared) x[1] *= scale;
+    const score = dot * scale;
+    return { score, shared };
   }
 
   /**
-   * Cosine of two centroids with their strongest shared concept left out (the term carrying
-   * the most shared weight, with any word glued to it). Two stories about one person share
-   * that person's name and little else; two halves of one story share much more.
+   * The score left when the strongest shared concept is taken out: the shared term that
+   * contributes most, with the words glued to it as one name and their pairs. A name alone
+   * ("tiger woods") is a topic; the rest of the match must say which event.
    */
-  private residualSimilarity(a: Map<number, number>, b: Map<number, number>): number {
-    let topTerm = -1;
-    let topW = 0;
-    for (const [k, v] of a) {
-      const w = v * (b.get(k) ?? 0);
-      if (w > topW) {
-        topW = w;
-        topTerm = k;
-      }
+  private residual(doc: Doc, m: Match): number {
+    const contrib = new Map(m.shared);
+    // Union the words of each shared name, and give each shared pair to its first word's group.
+    const group = new Map<number, number>();
+    const find = (t: number): number => {
+      let r = t;
+      while (group.has(r) && group.get(r) !== r) r = group.get(r)!;
+      return r;
+    };
+    for (const [t] of m.shared) if (doc.words.has(t)) group.set(t, t);
+    const pairOf = new Map<number, number>();
+    for (const [t] of m.shared) {
+      const p = doc.glued.get(t) ?? doc.pairs.get(t);
+      if (!p) continue;
+      pairOf.set(t, p[0]);
+      if (doc.glued.has(t) && group.has(p[0]) && group.has(p[1])) group.set(find(p[1]), find(p[0]));
     }
-    const skip = new Set<number>([topTerm]);
-    for (const k of a.keys()) if (b.has(k) && (this.glued(topTerm, k) || this.glued(k, topTerm))) skip.add(k);
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (const [k, v] of a) {
-      if (skip.has(k)) continue;
-      na += v * v;
-      dot += v * (b.get(k) ?? 0);
+    const mass = new Map<number, number>();
+    for (const [t, x] of contrib) {
+      const w = doc.words.has(t) ? t : pairOf.get(t);
+      if (w === undefined || !group.has(w)) continue;
+      const r = find(w);
+      mass.set(r, (mass.get(r) ?? 0) + x);
     }
-    for (const [k, v] of b) if (!skip.has(k)) nb += v * v;
-    return dot / ((Math.sqrt(na) || 1) * (Math.sqrt(nb) || 1));
+    let top = 0;
+    for (const x of mass.values()) top = Math.max(top, x);
+    return m.score - top;
   }
 
-  /** Merge `s` with every live story its centroid now resembles; the oldest id survives. */
-  private absorb(s: StoryState, near: StoryState[]): Placement {
-    const group = [s];
-    // Only stories the new member resembles can have come closer to `s` by its joining.
-    for (const o of near) {
-      if (o.id === s.id || !this.stories.has(o.id)) continue;
-      const decay = this.decay(Math.abs(s.t - o.t) / 3_600_000);
-      let dot = 0;
-      const [small, large] = s.c.size <= o.c.size ? [s.c, o.c] : [o.c, s.c];
-      for (const [k, v] of small) dot += v * (large.get(k) ?? 0);
-      // Both the plain and the residual similarity must clear the threshold; the plain one is cheap.
-      if ((dot / ((Math.sqrt(s.q) || 1) * (Math.sqrt(o.q) || 1))) * decay < this.opts.mergeThreshold) continue;
-      if (this.residualSimilarity(s.c, o.c) * decay < this.opts.mergeThreshold) continue;
-      group.push(o);
+  /** Place one new primary entry (count its batch first). */
+  place(e: Groupable): Placement {
+    const R = GROUP_RULES;
+    const doc = this.doc(e);
+    const vec = this.vector(doc);
+    // Candidates come through the entry's strongest terms that are not common in the window.
+    const common = Math.min(R.retrievalMaxDf, Math.max(R.retrievalMinDf, R.retrievalMaxShare * doc.n));
+    const retrieval = [...vec]
+      .filter(([t]) => (doc.df.get(t) ?? 0) <= common)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, R.retrievalTerms)
+      .map(([t]) => t);
+    const since = doc.time - this.opts.windowHours * HOUR;
+    let best: { s: StoryRecord; m: Match } | null = null;
+    // A join needs two shared concepts (see `residual`), so a candidate shares two of these terms.
+    for (const s of this.repo.storiesWithTerms(retrieval, since, R.candidateStories, 2)) {
+      const m = this.match(doc, vec, s);
+      const own = s.sources.length === 1 && s.sources[0] === e.sourceId;
+      const bar = own ? R.joinSame : R.joinOther;
+      if (m.score < bar || (best && m.score <= best.m.score)) continue;
+      // Years are no evidence for a join, but headlines naming different years report different events.
+      if (doc.years.length && s.years.length && !doc.years.some((y) => s.years.includes(y))) continue;
+      if (!m.shared.some(([t]) => doc.specific.has(t)) || this.residual(doc, m) < R.residualShare * bar) continue;
+      best = { s, m };
     }
-    if (group.length === 1) return { storyId: s.id, merged: [] };
-    const keep = group.reduce((a, b) => (a.f < b.f || (a.f === b.f && a.id < b.id) ? a : b));
-    const merged: string[] = [];
-    for (const x of group) {
-      if (x === keep) continue;
-      this.addWeights(keep, x.c);
-      keep.n += x.n;
-      keep.t = Math.max(keep.t, x.t);
-      keep.f = Math.min(keep.f, x.f);
-      for (const k of x.c.keys()) this.postings.get(k)?.delete(x.id);
-      this.stories.delete(x.id);
-      merged.push(x.id);
+    if (!best) {
+      const story: StoryRecord = { id: storyIdFor(e.id), n: 0, first: doc.time, last: doc.time, sources: [], years: [], terms: [] };
+      this.repo.putStory(this.grow(story, vec, doc, e.sourceId));
+      return { storyId: story.id, merged: [], reason: null };
     }
-    this.trim(keep);
-    return { storyId: keep.id, merged };
+    this.repo.putStory(this.grow(best.s, vec, doc, e.sourceId));
+    const terms = best.m.shared
+      .filter(([t]) => doc.words.has(t))
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, 6)
+      .map(([t]) => doc.words.get(t)!);
+    return { storyId: best.s.id, merged: [], reason: { kind: 'story', score: Math.round(best.m.score * 1000) / 1000, terms } };
   }
 
-  /** The state to keep between runs; stories closed by the window are dropped. */
-  state(): GroupState {
-    const horizon = this.opts.now.getTime() - this.opts.windowHours * 3_600_000;
-    const stories: GroupState['stories'] = [];
-    for (const s of [...this.stories.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-      if (s.t < horizon) continue;
-      stories.push([s.id, s.n, s.f, s.t, [...s.c].map(([k, w]) => [k, Math.round(w * 1000)] as [number, number])]);
-    }
-    return { v: 2, docs: this.docs, df: [...this.df], adj: [...this.adj], stories };
+  /**
+   * How entry `a` would score against a story holding only `b`, with the current statistics
+   * (no time decay): for tests and for debugging a bad join.
+   */
+  compare(a: Groupable, b: Groupable): { score: number; residual: number; terms: string[] } {
+    const da = this.doc(a);
+    const db = this.doc({ ...b, published: a.published });
+    const story = this.grow({ id: 'probe', n: 0, first: da.time, last: da.time, sources: [], years: [], terms: [] }, this.vector(db), db, b.sourceId);
+    const m = this.match(da, this.vector(da), story);
+    const terms = m.shared.filter(([t]) => da.words.has(t)).sort((x, y) => y[1] - x[1]).map(([t]) => da.words.get(t)!);
+    return { score: m.score, residual: this.residual(da, m), terms };
   }
 
-  /** Stories currently open to new members. */
-  get size(): number {
-    return this.stories.size;
+  /** The story with a member's vector added to its centroid, trimmed to its strongest terms. */
+  private grow(s: StoryRecord, vec: Map<number, number>, doc: Pick<Doc, 'time' | 'years'>, sourceId: string): StoryRecord {
+    const time = doc.time;
+    const c = new Map(s.terms);
+    for (const [t, w] of vec) c.set(t, (c.get(t) ?? 0) + w);
+    const terms = [...c].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, STORY_TERMS_KEPT);
+    const sources = s.sources.includes(sourceId) || s.sources.length >= STORY_SOURCES_KEPT ? s.sources : [...s.sources, sourceId];
+    const years = [...new Set([...s.years, ...doc.years])].sort((a, b) => a - b).slice(0, STORY_YEARS_KEPT);
+    return { ...s, n: s.n + 1, first: Math.min(s.first, time), last: Math.max(s.last, time), sources, years, terms };
   }
 }

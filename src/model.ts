@@ -190,6 +190,25 @@ export interface Entry {
   /** Id of the primary entry this one duplicates (it is then hidden from deduped views). */
   dupOf: string | null;
   storyId: string;
+  /**
+   * Why grouping put this entry with others, for a person debugging a story card
+   * (`/stories.json?explain=1`): absent or null when it started its own story.
+   */
+  joinReason?: JoinReason | null;
+}
+
+/** The duplicate rules, in the order dedupe.ts tries them. */
+export type DuplicateRule = 'url' | 'text' | 'sequence' | 'republished';
+
+/** Why an entry joined a story, or was merged as a copy of another entry. */
+export interface JoinReason {
+  kind: 'story' | 'duplicate';
+  /** The match score, rounded to 3 decimals: cosine x time decay for a story, the rule's own measure for a copy. */
+  score: number;
+  /** story: the shared words that carried the match, strongest first (as written in this entry). */
+  terms?: string[];
+  /** duplicate: the rule that matched. */
+  rule?: DuplicateRule;
 }
 
 /** A group of related entries. */

@@ -180,7 +180,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
   }
 
   async replaceSources(req: { sources: Source[]; now: string; config: RunConfig }): Promise<{ renamed: Array<[string, string]>; removed: string[] }> {
-    const { value } = this.costed(() => replaceSources(this.db, req.sources, new Date(req.now)));
+    const { value } = this.costed(() => replaceSources(this.db, req.config, req.sources, new Date(req.now)));
     await this.publish({ config: req.config });
     return value;
   }

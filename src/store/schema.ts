@@ -13,8 +13,10 @@
  *   tombstones  (source, item) pairs retention removed, so a feed that still lists them does not
  *               bring them back as new
  *   stories     one row per story: its members (primaries, newest first), outlets, times, lead
- *   blobs       opaque state owned by dedupe/grouping modules
+ *   blobs       opaque key/value records
  *   runs        the last run summaries, newest last (GET /admin/runs)
+ *   term_df, source_docs, source_df, open_stories, story_terms, dup_records, dup_keys,
+ *   dup_postings  the grouping and dedupe state (grouping-sql.ts, grouping-state.ts)
  *
  * Every bound on a value lives in the module that writes it; SQLite's own limits that matter
  * here (Durable Objects: 2 MB per row, 100 bound parameters per statement) are respected by the
@@ -84,6 +86,20 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX stories_updated ON stories(updated, id);
   CREATE TABLE blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE runs (n INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, summary TEXT NOT NULL);
+  `,
+  // 2: grouping and dedupe state as rows (grouping-sql.ts), looked up per batch instead of one blob.
+  `
+  CREATE TABLE term_df (term INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE source_docs (source_id TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE source_df (source_id TEXT NOT NULL, term INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source_id, term)) WITHOUT ROWID;
+  CREATE TABLE open_stories (id TEXT PRIMARY KEY, last INTEGER NOT NULL, record TEXT NOT NULL);
+  CREATE INDEX open_stories_last ON open_stories(last);
+  CREATE TABLE story_terms (term INTEGER NOT NULL, story_id TEXT NOT NULL, PRIMARY KEY (term, story_id)) WITHOUT ROWID;
+  CREATE TABLE dup_records (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, url_key TEXT, record TEXT NOT NULL, keys TEXT NOT NULL);
+  CREATE INDEX dup_records_url ON dup_records(url_key, seq) WHERE url_key IS NOT NULL;
+  CREATE TABLE dup_keys (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE dup_postings (key INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
+  DELETE FROM blobs WHERE key = 'grouping';
   `,
 ];
 

@@ -3,7 +3,9 @@
  * KV blobs) has its data imported into the catalog object the first time the
  * object starts, losing nothing a reader or the poller relies on: the same
  * entry ids and story ids, duplicates, the HTML, each source's polling state
- * and validators, the grouping state and the last run summary.
+ * and validators, and the last run summary. The grouping state is rebuilt
+ * from the entries (its v1 layout belonged to the earlier grouping code),
+ * keeping v1's text fingerprints.
  *
  * The v1 keys are read, never written or deleted, so a rollback to the v1
  * code still finds its data. Entries of sources the v1 list no longer named
@@ -13,12 +15,17 @@
  * Import is idempotent: it clears what an interrupted earlier attempt wrote,
  * and the object marks itself initialized only after it completed.
  */
-import { refreshStories } from '../commit';
+import { groupOptions, refreshStories } from '../commit';
+import { DuplicateIndex } from '../dedupe';
+import { StoryIndex } from '../group';
+import type { DupRecord } from '../grouping-state';
+import { placementOrder } from '../placement';
 import type { RunConfig } from '../config';
 import type { EntryBodies, RunSummary, Source, SourceState, StoredEntry } from '../model';
 import { urlMatchKey } from '../normalize/url';
 import { DEFAULT_SOURCES } from '../sources';
 import type { CatalogDb } from './db';
+import { SqlGroupingState } from './grouping-sql';
 
 /** The v1 key names and record shapes, as the v1 code wrote them. */
 export const V1_KEYS = {
@@ -62,7 +69,7 @@ export interface V1Import {
 }
 
 /** Import v1 data if the namespace has any; returns null when there is none. */
-export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, db: CatalogDb, _cfg: RunConfig, now: Date): Promise<V1Import | null> {
+export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, db: CatalogDb, cfg: RunConfig, now: Date): Promise<V1Import | null> {
   const [sources, catalog] = await Promise.all([kv.get<V1Sources>(V1_KEYS.sources, 'json'), kv.get<V1Catalog>(V1_KEYS.catalog, 'json')]);
   if (!sources && !catalog) return null;
   const [health, groups] = await Promise.all([kv.get<V1Health>(V1_KEYS.health, 'json'), kv.get<{ state: unknown }>(V1_KEYS.groups, 'json')]);
@@ -75,7 +82,6 @@ export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, d
       if (st && st.configuredUrl === s.url) db.saveState(st, new Date(health!.savedAt));
     }
     if (sources) db.setMeta('sources_updated_at', sources.updatedAt);
-    if (groups?.state) db.setBlob('grouping', JSON.stringify(groups.state));
     if (health?.lastRun) db.addRun(health.lastRun.startedAt, { ...health.lastRun, imported: 'v1' }, 200);
   });
   const configured = new Set(list.map((s) => s.id));
@@ -91,9 +97,23 @@ export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, d
   }
   storage.transactionSync(() => {
     refreshStories(db, new Set(entries.filter((e) => !e.dupOf).map((e) => e.storyId)));
+    rebuildGrouping(db, cfg, entries, groups?.state ?? null);
     db.setMeta('rev', String(catalog?.rev ?? 0));
     db.setMeta('updated_at', catalog?.updatedAt ?? now.toISOString());
     db.setMeta('imported_v1', JSON.stringify({ at: now.toISOString(), entries: entries.length }));
   });
   return { sources: list.length, entries: entries.length, skipped: (catalog?.entries.length ?? 0) - entries.length };
+}
+
+/**
+ * The grouping state of the imported entries: term statistics and the open stories re-formed
+ * from the entries (with their v1 story ids), and the duplicate index with the text
+ * fingerprints v1 kept (the same encoding), so copies of imported articles are still found.
+ */
+function rebuildGrouping(db: CatalogDb, cfg: RunConfig, entries: StoredEntry[], state: unknown): void {
+  const repo = new SqlGroupingState(db.sql);
+  const sorted = [...entries].sort(placementOrder);
+  new StoryIndex(repo, groupOptions(cfg)).rebuild(sorted);
+  const fps = (state as { dedupe?: { v?: number; fp?: Record<string, DupRecord['fp']> } } | null)?.dedupe;
+  new DuplicateIndex(repo).rememberAll(sorted, fps?.v === 3 ? fps.fp ?? {} : {});
 }

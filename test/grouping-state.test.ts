@@ -1,0 +1,103 @@
+/**
+ * The in-memory grouping state against the contract of its two repositories
+ * (src/grouping-state.ts), which a SQLite implementation must honour too:
+ * counters move by one document at a time and vanish at zero; story lookups
+ * are keyed by terms and bounded by the open window, a hit count and a limit,
+ * in a fixed order; duplicate lookups skip keys posted too often; and the
+ * blob the KV storage keeps restores the same state.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryGroupingState, type DupRecord, type StoryRecord } from '../src/grouping-state';
+
+const story = (id: string, last: number, terms: number[]): StoryRecord => ({ id, n: 1, first: last, last, sources: ['s'], years: [], terms: terms.map((t) => [t, 1]) });
+const record = (id: string, urlKey: string | null = null): DupRecord => ({
+  id, sourceId: 's', outlet: 'example', host: 'example.com', slug: null, primary: id, time: 0, urlKey, title: [1, 2], titleNumbers: '', numbers: [], seq: [1, 2], summaryWords: 0, fp: null,
+});
+
+describe('window and source statistics', () => {
+  it('count one document at a time, both ways, and forget keys that reach zero', () => {
+    const m = new MemoryGroupingState();
+    m.countDoc([1, 2], 1);
+    m.countDoc([2, 3], 1);
+    expect(m.docCount()).toBe(2);
+    expect(m.docFreq([1, 2, 3, 4])).toEqual([1, 2, 1, 0]);
+    m.countDoc([1, 2], -1);
+    expect(m.docCount()).toBe(1);
+    expect(m.docFreq([1, 2, 3])).toEqual([0, 1, 1]);
+    expect(m.toBlob([]).df).toEqual([[2, 1], [3, 1]]);
+  });
+
+  it('keep each source apart', () => {
+    const m = new MemoryGroupingState();
+    m.countSourceDoc('a', [7], 1);
+    m.countSourceDoc('a', [7, 8], 1);
+    m.countSourceDoc('b', [8], 1);
+    expect([m.sourceDocCount('a'), m.sourceDocCount('b'), m.sourceDocCount('c')]).toEqual([2, 1, 0]);
+    expect(m.sourceFreq('a', [7, 8])).toEqual([2, 1]);
+    expect(m.sourceFreq('b', [7, 8])).toEqual([0, 1]);
+    m.countSourceDoc('b', [8], -1);
+    expect(m.toBlob([]).src).toEqual({ a: [2, [[7, 2], [8, 1]]] });
+  });
+});
+
+describe('open stories', () => {
+  it('are found by their terms: most shared first, then most recent, then by id, within the window and the limit', () => {
+    const m = new MemoryGroupingState();
+    m.putStory(story('st_b', 100, [1, 2]));
+    m.putStory(story('st_a', 100, [1, 2]));
+    m.putStory(story('st_c', 200, [1]));
+    m.putStory(story('st_old', 10, [1, 2, 3]));
+    expect(m.storiesWithTerms([1, 2, 3], 50, 10, 1).map((s) => s.id)).toEqual(['st_a', 'st_b', 'st_c']);
+    expect(m.storiesWithTerms([1, 2, 3], 50, 10, 2).map((s) => s.id)).toEqual(['st_a', 'st_b']);
+    expect(m.storiesWithTerms([1, 2, 3], 0, 10, 3).map((s) => s.id)).toEqual(['st_old']);
+    expect(m.storiesWithTerms([1, 2], 50, 1, 1).map((s) => s.id)).toEqual(['st_a']);
+  });
+
+  it('are re-indexed when replaced, and closed when idle past a time', () => {
+    const m = new MemoryGroupingState();
+    m.putStory(story('st_a', 100, [1, 2]));
+    m.putStory(story('st_a', 150, [2, 3]));
+    expect(m.storiesWithTerms([1], 0, 10, 1)).toEqual([]);
+    expect(m.storiesWithTerms([3], 0, 10, 1).map((s) => s.last)).toEqual([150]);
+    m.putStory(story('st_b', 300, [3]));
+    m.closeStories(200);
+    expect(m.openStories).toBe(1);
+    expect(m.storiesWithTerms([3], 0, 10, 1).map((s) => s.id)).toEqual(['st_b']);
+    m.deleteStory('st_b');
+    expect(m.storiesWithTerms([3], 0, 10, 1)).toEqual([]);
+  });
+});
+
+describe('duplicate records', () => {
+  it('are found by key, skipping keys posted more than the cap, and by URL key (the earliest)', () => {
+    const m = new MemoryGroupingState();
+    m.put(record('a', 'example.com/x'), [10, 11]);
+    m.put(record('b', 'example.com/x'), [10, 12]);
+    m.put(record('c'), [10]);
+    expect(m.withKeys([11, 12], 5).map(([i, r]) => [i, r.id])).toEqual([[0, 'a'], [1, 'b']]);
+    expect(m.withKeys([10], 2)).toEqual([]); // three entries share key 10: too common
+    expect(m.byUrlKey('example.com/x')?.id).toBe('a');
+    m.remove('a');
+    expect(m.byUrlKey('example.com/x')).toBeNull();
+    expect(m.withKeys([10, 11], 5).map(([, r]) => r.id)).toEqual(['b', 'c']);
+    expect(m.get('a')).toBeNull();
+  });
+});
+
+describe('the KV blob', () => {
+  it('restores statistics and stories, and keeps fingerprints only for retained entries', () => {
+    const m = new MemoryGroupingState();
+    m.countDoc([1, 2], 1);
+    m.countSourceDoc('s', [1], 1);
+    m.putStory(story('st_a', 100, [1, 2]));
+    m.put({ ...record('a'), fp: ['00'.repeat(64), 12, '1,2', 2] }, [1]);
+    m.put({ ...record('b'), fp: ['00'.repeat(64), 12, '3', 1] }, [1]);
+    const blob = JSON.parse(JSON.stringify(m.toBlob(['a'])));
+    expect(Object.keys(blob.fp)).toEqual(['a']);
+    const back = MemoryGroupingState.fromBlob(blob);
+    expect(back.docFreq([1, 2])).toEqual([1, 1]);
+    expect(back.sourceFreq('s', [1])).toEqual([1]);
+    expect(back.storiesWithTerms([1, 2], 0, 10, 2).map((s) => s.id)).toEqual(['st_a']);
+    expect(back.toBlob([]).stories).toEqual(m.toBlob([]).stories);
+  });
+});
