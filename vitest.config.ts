@@ -2,7 +2,8 @@
  * Two tiers of tests (CONVENTIONS §9):
  *  - `unit`: the pure core (parse, normalize, dedupe, group, render, query) in Node;
  *  - `worker`: integration tests inside workerd via @cloudflare/vitest-pool-workers,
- *    with real local KV and real HTTP against the fixture server that
+ *    with real local KV, the real catalog Durable Object (test/store/* test its SQL
+ *    directly) and real HTTP against the fixture server that
  *    test/support/global-setup.ts starts on a loopback port.
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
@@ -15,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/corpus/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/store/**', 'test/corpus/**', 'node_modules/**'],
           environment: 'node',
         },
       },
@@ -32,7 +33,7 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/store/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           // The files share one fixture server (its request log, its dynamic feeds): run them one at a time.
           fileParallelism: false,

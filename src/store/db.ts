@@ -409,9 +409,11 @@ function filterSql(q: ListQuery, a: string): { where: string[]; params: SqlValue
     where.push(`${a}.published < ?`);
     params.push(iso(q.until));
   }
-  if (q.q.length) {
+  // A "word" without a letter or digit has no token to look for: it is left out.
+  const words = q.q.filter((w) => /[\p{L}\p{N}]/u.test(w));
+  if (words.length) {
     where.push(`${a}.n IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)`);
-    params.push(ftsQuery(q.q));
+    params.push(ftsQuery(words));
   }
   return { where, params };
 }
