@@ -8,6 +8,9 @@
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { quietRuntimeNoise } from './test/support/runtime-noise';
+
+quietRuntimeNoise();
 
 export default defineConfig({
   test: {
