@@ -78,7 +78,7 @@ export function createAdmin() {
     const now = new Date();
     const states = list.rows.map((r) => r.state);
     return c.json({
-      sources: list.rows.map((r) => describeSource(r.source, r.state, r.entries, now, cfg)),
+      sources: list.rows.map((r) => ({ ...describeSource(r.source, r.state, r.entries, now, cfg), state_saved_at: r.savedAt })),
       summary: healthCounts(states),
       list_updated_at: list.updatedAt,
       using_defaults: list.updatedAt === null,
