@@ -309,15 +309,7 @@ export class CatalogDb {
     return this.sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM stories')?.n ?? 0;
   }
 
-  // ---- blobs and runs ------------------------------------------------------------------
-
-  blob(key: string): string | null {
-    return this.sql.one<{ value: string }>('SELECT value FROM blobs WHERE key = ?', key)?.value ?? null;
-  }
-
-  setBlob(key: string, value: string): void {
-    this.sql.run('INSERT INTO blobs (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value);
-  }
+  // ---- runs ------------------------------------------------------------------
 
   addRun(startedAt: string, summary: unknown, keep: number): void {
     this.sql.run('INSERT INTO runs (started_at, summary) VALUES (?, ?)', startedAt, JSON.stringify(summary));

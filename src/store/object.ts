@@ -35,6 +35,8 @@ import { BASE_PLACEHOLDER, writeViews } from './views';
 
 /** Run summaries kept for GET /admin/runs. */
 export const RUNS_KEPT = 200;
+/** SQL rows a run's own history row costs: the insert, and the oldest row it pushes out. */
+const RUN_ROW_WRITES = 2;
 /** A failed KV write of the views is retried this much later, by the object's alarm. */
 const PUBLISH_RETRY_MS = 5_000;
 
@@ -137,19 +139,20 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
 
   async markQueued(req: { ids: string[]; now: string; config: RunConfig }): Promise<Costed<null>> {
     return this.costed(() => {
-      this.transition(req.ids, req.config, (s) => onQueued(s, new Date(req.now), req.config));
+      const now = new Date(req.now);
+      this.transition(req.ids, now, req.config, (s) => onQueued(s, now, req.config));
       return null;
     });
   }
 
   /** Apply a transition to the current state of each of these sources, saving the ones that changed. */
-  private transition(ids: string[], cfg: RunConfig, fn: (s: SourceState) => { state: SourceState; hard: boolean }): SourceState[] {
+  private transition(ids: string[], now: Date, cfg: RunConfig, fn: (s: SourceState) => { state: SourceState; hard: boolean }): SourceState[] {
     const out: SourceState[] = [];
     for (const id of ids) {
       const source = this.db.source(id);
       if (!source) continue;
       const t = fn(currentState(this.db, source, cfg));
-      if (t.hard) this.db.saveState(t.state, new Date());
+      if (t.hard) this.db.saveState(t.state, now);
       out.push(t.state);
     }
     return out;
@@ -165,14 +168,14 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
   async finish(req: { summary: RunSummary; deferred: string[]; now: string; config: RunConfig }): Promise<RunSummary> {
     const { value: summary, sql } = this.costed(() => {
       const now = new Date(req.now);
-      this.transition(req.deferred, req.config, (s) => onDeferred(s, now, req.config));
+      this.transition(req.deferred, now, req.config, (s) => onDeferred(s, now, req.config));
       return { ...req.summary, entriesStored: this.db.totalEntries(), stories: this.db.storyCount() };
     });
     const published = await this.publish({ config: req.config });
     const done: RunSummary = {
       ...summary,
       sqlRowsRead: summary.sqlRowsRead + sql.rowsRead,
-      sqlRowsWritten: summary.sqlRowsWritten + sql.rowsWritten + 2,
+      sqlRowsWritten: summary.sqlRowsWritten + sql.rowsWritten + RUN_ROW_WRITES,
       kvWrites: summary.kvWrites + (published.written ? 1 : 0),
     };
     this.costed(() => this.db.addRun(done.startedAt, done, RUNS_KEPT));
@@ -186,14 +189,14 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
   }
 
   async resume(req: { id: string; now: string; config: RunConfig }): Promise<SourceState | null> {
-    const { value } = this.costed(() => this.transition([req.id], req.config, (s) => onResume(s, new Date(req.now)))[0] ?? null);
+    const now = new Date(req.now);
+    const { value } = this.costed(() => this.transition([req.id], now, req.config, (s) => onResume(s, now))[0] ?? null);
     return value;
   }
 
   async sourceList(): Promise<{ sources: Source[]; updatedAt: string | null; rev: number }> {
-    const snapshots = this.db.snapshots();
-    // Sources without a configured title show the feed's own (item 7 of issue 11).
-    const sources = this.db.sources().map((s) => ({ ...s, title: s.title ?? (snapshots[s.id]?.title !== s.id ? snapshots[s.id]?.title ?? null : null) }));
+    // A source without a configured title is shown by its feed's own.
+    const sources = this.db.sourcesWithState().map((r) => ({ ...r.source, title: r.source.title ?? r.state?.feedTitle ?? null }));
     return { sources, updatedAt: this.db.meta('sources_updated_at'), rev: revisionOf(this.db).rev };
   }
 

@@ -13,7 +13,6 @@
  *   tombstones  (source, item) pairs retention removed, so a feed that still lists them does not
  *               bring them back as new
  *   stories     one row per story: its members (primaries, newest first), outlets, times, lead
- *   blobs       opaque key/value records
  *   runs        the last run summaries, newest last (GET /admin/runs)
  *   term_df, source_docs, source_df, open_stories, story_terms, dup_records, dup_keys,
  *   dup_postings  the grouping and dedupe state (grouping-sql.ts, grouping-state.ts)
@@ -99,7 +98,7 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX dup_records_url ON dup_records(url_key, seq) WHERE url_key IS NOT NULL;
   CREATE TABLE dup_keys (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE dup_postings (key INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
-  DELETE FROM blobs WHERE key = 'grouping';
+  DROP TABLE blobs;
   `,
 ];
 

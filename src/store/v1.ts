@@ -62,6 +62,9 @@ interface V1Bodies {
   bodies: Record<string, EntryBodies>;
 }
 
+/** What an import writes, cleared first so that an interrupted import can simply run again. */
+const IMPORTED_TABLES = ['entries', 'sources', 'stories', 'tombstones', 'runs', 'term_df', 'source_docs', 'source_df', 'open_stories', 'story_terms', 'dup_records', 'dup_keys', 'dup_postings'];
+
 export interface V1Import {
   sources: number;
   entries: number;
@@ -75,7 +78,8 @@ export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, d
   const [health, groups] = await Promise.all([kv.get<V1Health>(V1_KEYS.health, 'json'), kv.get<{ state: unknown }>(V1_KEYS.groups, 'json')]);
   const list = sources?.sources ?? DEFAULT_SOURCES;
   storage.transactionSync(() => {
-    for (const t of ['entries', 'sources', 'stories', 'tombstones', 'blobs', 'runs']) db.sql.run(`DELETE FROM ${t}`);
+    for (const t of IMPORTED_TABLES) db.sql.run(`DELETE FROM ${t}`);
+    db.sql.run("DELETE FROM meta WHERE key = 'term_docs'");
     list.forEach((s, i) => db.upsertSource(s, i));
     for (const s of list) {
       const st = health?.sources[s.id];
