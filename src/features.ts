@@ -320,7 +320,7 @@ function pushSegments(out: Segment[], field: Segment['field'], text: string, bud
 }
 
 const QUOTE = new Set(['"', "'", '“', '”', '«', '»']);
-const OPENS_AFTER = /[\s(\[—–-]/u;
+const OPENS_AFTER = /[\s([—–-]/u;
 const CLOSES_BEFORE = /[\s,.;:!?)\]—–-]/u;
 
 /**

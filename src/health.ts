@@ -11,7 +11,7 @@
  * leaving or entering the "deferred"/"queued" states. Soft: fetch timestamps,
  * a validator that rotated over an identical body, a shorter interval.
  */
-import type { Config, RunConfig } from './config';
+import type { RunConfig } from './config';
 import type { ErrorRecord, FetchFailureInfo, Source, SourceState, SuccessFacts } from './model';
 import { backoffMinutes, chooseInterval, nextDueAt, overdueSince } from './schedule';
 

@@ -119,6 +119,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   for (const s of sources) if (!SOURCE_ID.test(s)) throw new QueryError('source', `source ${JSON.stringify(s.slice(0, 80))} is not a source id (letters, digits, ".", "_" and "-", at most 64)`);
   if (sources.length > MAX_SOURCES) throw new QueryError('source', `at most ${MAX_SOURCES} sources at once`);
   const category = params.get('category')?.trim().toLowerCase() || null;
+  // eslint-disable-next-line no-control-regex -- a category is a name: no control characters
   if (category && (category.length > MAX_CATEGORY || /[\u0000-\u001f]/.test(category))) throw new QueryError('category', `category must be a name of at most ${MAX_CATEGORY} characters`);
   const story = params.get('story')?.trim() || null;
   if (story && !STORY_ID.test(story)) throw new QueryError('story', 'story must be a story id as /stories.json gives it');

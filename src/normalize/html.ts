@@ -164,6 +164,8 @@ const escAttr = (s: string) => (/[&"<>]/.test(s) ? s.replace(/&/g, '&amp;').repl
 // are replaced where every stored field is cleaned: limits.ts safeText.)
 // eslint-disable-next-line no-control-regex
 const C0 = /[\x00-\x08\x0b-\x1f]/;
+// XML 1.0 §2.2: C0 controls other than tab, LF and CR are not characters.
+// eslint-disable-next-line no-control-regex
 const xmlChars = (s: string) => (C0.test(s) ? s.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f]/g, '') : s);
 /** What a <pre> may not start with: a newline, or what the output drops (then a newline would follow). */
 // eslint-disable-next-line no-control-regex

@@ -117,7 +117,6 @@ export function c1ToWindows1252(text: string): string {
 }
 
 function fixC1(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\u0080-\u009f]/.test(text)
     ? text.replace(/[\u0080-\u009f]/g, (c) => {
       const m = CP1252_C1[c.charCodeAt(0) - 0x80];

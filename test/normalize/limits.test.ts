@@ -26,7 +26,7 @@ const jsonFeed = (items: unknown[], extra: Record<string, unknown> = {}) =>
 
 /** What /feed.json, /feed.xml or /feed.atom would serve for these entries. */
 function render(fmt: FeedFormat, entries: NormalizedEntry[]): string {
-  const stored = entries.map(({ fullText, summaryHtml, contentHtml, ...e }) => ({ ...e, storyId: e.storyId || `st_${e.id}` }));
+  const stored = entries.map(({ fullText: _f, summaryHtml: _s, contentHtml: _c, ...e }) => ({ ...e, storyId: e.storyId || `st_${e.id}` }));
   const bodies = new Map(entries.map((e) => [e.id, [e.summaryHtml ?? '', e.contentHtml ?? ''] as [string, string]]));
   const sources = { s: { id: 's', title: 'S', feed_url: 'https://example.test/feed.json', home_page_url: null, category: null } };
   const idx = indexBundle({ rev: 1, updatedAt: NOW.toISOString(), entries: stored, stories: [], members: [], bodies: [], next: null, sources });

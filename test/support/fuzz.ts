@@ -252,7 +252,7 @@ export function minimize(input: string, fails: (s: string) => boolean, maxTries 
     for (let i = 0; i + chunk <= cur.length && tries < maxTries;) {
       const cand = cur.slice(0, i) + cur.slice(i + chunk);
       tries++;
-      let still = false;
+      let still: boolean;
       try {
         still = fails(cand);
       } catch {
