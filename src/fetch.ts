@@ -19,6 +19,7 @@
  * The fetch function and the timers are injected, so tests can count requests
  * and drive the timeouts with a manual clock, and the benchmark can run this in Node.
  */
+import { readUpTo } from './bytes';
 import { FeedError } from './errors';
 
 export type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -256,7 +257,6 @@ async function readCapped(res: Response, max: number, signal: AbortSignal): Prom
     throw new FetchFailure('TOO_LARGE', 'fetch', `Content-Length ${declared} exceeds the ${max}-byte limit; not read`);
   }
   if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
   let onAbort: () => void = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
@@ -264,30 +264,13 @@ async function readCapped(res: Response, max: number, signal: AbortSignal): Prom
     else signal.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => {}); // observed below; keep an unraced rejection from being reported
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), aborted]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) throw new FetchFailure('TOO_LARGE', 'fetch', `body passed the ${max}-byte limit; stopped reading`);
-      chunks.push(value);
-    }
-  } catch (err) {
-    reader.cancel().catch(() => {});
-    throw err;
+    const body = await readUpTo(res.body, max, (r) => Promise.race([r.read(), aborted]));
+    if (!body) throw new FetchFailure('TOO_LARGE', 'fetch', `body passed the ${max}-byte limit; stopped reading`);
+    return body;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }
 
 function statusError(status: number, retryAfter: number | null, url: string): FetchFailure {

@@ -4,6 +4,7 @@
  * and reading a request body with a hard size limit.
  */
 import { HTTPException } from 'hono/http-exception';
+import { readUpTo } from './bytes';
 import type { Config, Env } from './config';
 import type { CatalogApi } from './store/object';
 
@@ -33,24 +34,7 @@ export async function readTextCapped(req: Request, max: number): Promise<string>
   const tooLarge = () => jsonError(413, 'TOO_LARGE', `request bodies are limited to ${max} bytes`);
   if (Number(req.headers.get('content-length') ?? 0) > max) throw tooLarge();
   if (!req.body) return '';
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const body = await readUpTo(req.body, max);
+  if (!body) throw tooLarge();
+  return new TextDecoder().decode(body);
 }

@@ -19,6 +19,7 @@
  * and external-entity documents parse to their literal `&name;` text, in time
  * linear in their size (test/parse/parse.test.ts).
  */
+import { readUpTo } from '../bytes';
 import { FeedError } from '../errors';
 import type { ParsedFeed } from '../model';
 import { adaptAtom, adaptJson, adaptRdf, adaptRss, isJsonFeed, rssInJsonToXml } from './adapt';
@@ -60,25 +61,8 @@ export async function decodeTransport(bytes: Uint8Array, opts: ParseOptions = {}
   const max = opts.maxBytes ?? MAX_PARSE_BYTES;
   try {
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    const reader = stream.getReader();
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel();
-        throw new FeedError('TOO_LARGE', 'parse', `gzip body inflates past ${max} bytes`);
-      }
-      parts.push(value);
-    }
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.byteLength;
-    }
+    const out = await readUpTo(stream, max);
+    if (!out) throw new FeedError('TOO_LARGE', 'parse', `gzip body inflates past ${max} bytes`);
     return out;
   } catch (err) {
     if (err instanceof FeedError) throw err;
