@@ -37,13 +37,20 @@ describe('the HTML page', () => {
     });
   });
 
-  it('offers the three feeds for auto-discovery, carrying the filters', () => {
-    const { all } = page('category=film&source=variety');
+  it('offers the story feeds, then the article feeds, for auto-discovery, carrying the filters and the order', () => {
+    const { all } = page('category=film&source=variety&sort=latest');
     const alt = all((e) => e.name === 'link' && getAttributeValue(e, 'rel') === 'alternate');
     expect(alt.map((e) => [getAttributeValue(e, 'type'), getAttributeValue(e, 'href')])).toEqual([
+      ['application/rss+xml', `${BASE}/stories.xml?sort=latest&source=variety&category=film`],
+      ['application/atom+xml', `${BASE}/stories.atom?sort=latest&source=variety&category=film`],
+      ['application/feed+json', `${BASE}/stories.feed.json?sort=latest&source=variety&category=film`],
       ['application/rss+xml', `${BASE}/feed.xml?source=variety&category=film`],
       ['application/atom+xml', `${BASE}/feed.atom?source=variety&category=film`],
       ['application/feed+json', `${BASE}/feed.json?source=variety&category=film`],
+    ]);
+    expect(alt.map((e) => getAttributeValue(e, 'title'))).toEqual([
+      'Marquee: top stories (RSS)', 'Marquee: top stories (Atom)', 'Marquee: top stories (JSON Feed)',
+      'Marquee: entertainment news, every article (RSS)', 'Marquee: entertainment news, every article (Atom)', 'Marquee: entertainment news, every article (JSON Feed)',
     ]);
   });
 
