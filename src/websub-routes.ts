@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import { runConfig } from './config';
 import { readBytesCapped, type AppEnv } from './http';
 import { receivePush } from './refresh';
+import { resetServeMemo } from './serve';
 
 /** A challenge is echoed back as it came, up to this many characters (§5.3 sets no limit; a hub's are short). */
 const MAX_CHALLENGE = 4096;
@@ -58,6 +59,8 @@ export function createWebsubCallback() {
       { catalog, fetch: (input, init) => fetch(input, init), config, clock: () => Date.now() },
       token, body, c.req.header('content-type') ?? null, c.req.header('x-hub-signature') ?? null, new Date(),
     );
+    // This isolate serves the new views at once; others within VIEW_MEMO_SECONDS.
+    if (r.status === 204) resetServeMemo();
     return plain(r.status, r.reason);
   });
 
