@@ -19,7 +19,7 @@ import type { FeedView } from './view';
  * and pre-rendered views from another version are not served, so a deploy that changes
  * the output never answers 304 for, or serves from cache, what the previous code wrote.
  */
-export const RENDER_VERSION = 4;
+export const RENDER_VERSION = 5;
 
 export type FeedFormat = 'json' | 'rss' | 'atom';
 export const FEED_PATHS: Record<FeedFormat, string> = { json: '/feed.json', rss: '/feed.xml', atom: '/feed.atom' };

@@ -140,8 +140,9 @@ export function renderStoriesRss(view: StoryFeedView): string {
     out.push(`<guid isPermaLink="false">${escXml(storyTag(story.id))}</guid>`);
     // RSS has one date: the first report. Readers that honour updates get them from Atom or JSON Feed.
     out.push(`<pubDate>${rfc822(story.first)}</pubDate>`);
-    if (html.summary) out.push(`<description>${escXml(feedReaderHtml(html.summary))}</description>`);
-    out.push(`<content:encoded>${escXml(feedReaderHtml(html.content))}</content:encoded>`);
+    // The profile's order (NeedDescriptionBeforeContent): without a summary, the coverage itself is the description.
+    out.push(`<description>${escXml(feedReaderHtml(html.summary || html.content))}</description>`);
+    if (html.summary) out.push(`<content:encoded>${escXml(feedReaderHtml(html.content))}</content:encoded>`);
     if (lead.image) out.push(`<media:thumbnail url="${escXml(lead.image)}"/>`);
     for (const r of relatedOf(story, view, lead.url)) out.push(`<atom:link rel="related" type="text/html" href="${escXml(r)}"/>`);
     out.push('</item>');
