@@ -4,6 +4,10 @@
  *   plan (writer) -> fan out -> fetch -> parse -> normalize (ingest.ts)
  *     -> commit (writer: merge, health, dedupe, group, retain; commit.ts)
  *     -> finish (writer: deferred sources, run summary, publish views to KV)
+ *     -> WebSub (websub.ts: publish pings, subscription requests) -> log line
+ *
+ * A body a WebSub hub pushes (`receivePush`) is a run of its own: parse ->
+ * normalize -> commit -> finish, with no fetch.
  *
  * The catalog object (store/object.ts) is the only writer; this module only
  * talks to it through its RPC methods. A run plans from the object's state,

@@ -442,16 +442,25 @@ export class CatalogDb {
    * candidates are read through the `seen` index, so the cost follows the horizon, not the catalog.
    */
   topStoryPage(q: ListQuery, tier: TopTier, after: { t: number; id: string } | null, limit: number): Story[] {
-    const { where, params } = storyFilterSql(q);
-    where.push('s.outlets >= ?', 's.seen >= ?');
-    params.push(tier.minOutlets, tier.seenSince);
-    if (after) {
-      where.push('(s.rank < ? OR (s.rank = ? AND s.id < ?))');
-      params.push(after.t, after.t, after.id);
-    }
-    const sql = `SELECT s.* FROM stories s WHERE ${where.join(' AND ')} ORDER BY s.rank DESC, s.id DESC LIMIT ?`;
+    const { sql, params } = topStorySql(q, tier, after);
     return this.sql.all<StoryRow>(sql, ...params, limit).map(toStory);
   }
+}
+
+/**
+ * The top tier's query. `INDEXED BY stories_seen`: the candidates are the stories whose newest
+ * coverage is within the horizon, read by range, then sorted by rank; left to choose, SQLite
+ * may walk the rank index instead and, when the tier has fewer stories than the page, every story.
+ */
+export function topStorySql(q: ListQuery, tier: TopTier, after: { t: number; id: string } | null): { sql: string; params: SqlValue[] } {
+  const { where, params } = storyFilterSql(q);
+  where.push('s.seen >= ?', 's.outlets >= ?');
+  params.push(tier.seenSince, tier.minOutlets);
+  if (after) {
+    where.push('(s.rank < ? OR (s.rank = ? AND s.id < ?))');
+    params.push(after.t, after.t, after.id);
+  }
+  return { sql: `SELECT s.* FROM stories s INDEXED BY stories_seen WHERE ${where.join(' AND ')} ORDER BY s.rank DESC, s.id DESC LIMIT ?`, params };
 }
 
 /** Which stories form the top tier of sort=top: at least `minOutlets` outlets, newest coverage seen since `seenSince`. */

@@ -8,7 +8,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { responseSchemaErrors } from '../support/schemas';
 import { byId, rssOf } from '../support/real-events';
-import { callWith, cronWith, fixtureScope, jsonWith, putSourcesWith } from '../support/runs';
+import { parseListQuery } from '../../src/query';
+import { topStorySql } from '../../src/store/db';
+import { callWith, cronWith, fixtureScope, inCatalog, jsonWith, putSourcesWith } from '../support/runs';
 
 const fx = fixtureScope('stories');
 const T1 = new Date('2022-04-05T22:15:00Z');
@@ -65,6 +67,15 @@ describe('ranking (sort=top)', () => {
     expect(latest[0].id).toBe(storyWith(first, 'd466').id);
     const updated = latest.map((s: any) => s.updated);
     expect([...updated].sort().reverse()).toEqual(updated);
+  });
+
+  it('reads the top tier through the index on newest coverage, never by scanning every story', async () => {
+    const plan = await inCatalog((db) => {
+      const { sql, params } = topStorySql(parseListQuery(new URLSearchParams()), { minOutlets: 2, seenSince: '2022-04-04T22:15:00.000Z' }, null);
+      return db.sql.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params, 51).map((r) => r.detail);
+    });
+    expect(plan.join(' | ')).toMatch(/SEARCH s USING INDEX stories_seen \(seen>\?\)/);
+    expect(plan.join(' | ')).not.toMatch(/SCAN s\b/);
   });
 
   it('pages sort=top with next_url through every story once, in the same order', async () => {
