@@ -7,12 +7,13 @@
  *   POST /admin/sources/:id/resume   un-pause a paused source
  *   POST /admin/refresh              run the ingest now (?source=<id>)
  *   GET  /admin/runs                 the last run summaries, newest first (?limit, ?cursor)
+ *   GET  /admin/runs/:n              one run summary (/healthz links the last one)
  *
  * Handlers ask the catalog object for a transition; none writes state itself.
  * A missing or wrong token gets 401; no configured token at all gets 403.
  * Responses are never cached and carry no CORS headers.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { runConfig } from './config';
 import { sha256Hex } from './hash';
@@ -23,6 +24,8 @@ import { refresh, UnknownSourceError } from './refresh';
 import { notDueReason } from './schedule';
 import { resetServeMemo } from './serve';
 import { SourceListError, sourcesFromJson, sourcesFromOpml } from './sources';
+import { WEBSUB_STEP_MAX, websubStep } from './websub';
+import { describeSubscription } from './websub-state';
 
 /** Source lists are read up to this many bytes; a larger body gets 413 without being read whole. */
 export const MAX_ADMIN_BODY = 2 * 1024 * 1024;
@@ -58,16 +61,24 @@ function parseSourceList(type: string, text: string, allowPrivate: boolean): Sou
   }
 }
 
+/**
+ * Throw the coded 401/403 unless the request carries the admin token (Bearer). Shared by /admin/*
+ * and the admin-only views of public routes (`/stories.json?explain=1`).
+ */
+export async function requireAdmin(c: Context<AppEnv>): Promise<void> {
+  const token = c.var.config.adminToken;
+  if (!token) throw jsonError(403, 'ADMIN_DISABLED', 'admin routes are disabled: no ADMIN_TOKEN is configured', {}, { 'Cache-Control': 'no-store' });
+  const m = /^Bearer\s+(.+)$/i.exec((c.req.header('authorization') ?? '').trim());
+  if (!m || !(await sameSecret(m[1], token))) {
+    throw jsonError(401, 'UNAUTHORIZED', m ? 'wrong admin token' : 'missing "Authorization: Bearer <token>" header', {}, { 'WWW-Authenticate': 'Bearer realm="marquee-admin"', 'Cache-Control': 'no-store' });
+  }
+}
+
 export function createAdmin() {
   const admin = new Hono<AppEnv>();
 
   admin.use('*', async (c, next) => {
-    const token = c.var.config.adminToken;
-    if (!token) throw jsonError(403, 'ADMIN_DISABLED', 'admin routes are disabled: no ADMIN_TOKEN is configured');
-    const m = /^Bearer\s+(.+)$/i.exec((c.req.header('authorization') ?? '').trim());
-    if (!m || !(await sameSecret(m[1], token))) {
-      throw jsonError(401, 'UNAUTHORIZED', m ? 'wrong admin token' : 'missing "Authorization: Bearer <token>" header', {}, { 'WWW-Authenticate': 'Bearer realm="marquee-admin"' });
-    }
+    await requireAdmin(c);
     await next();
     c.header('Cache-Control', 'no-store');
   });
@@ -78,7 +89,7 @@ export function createAdmin() {
     const now = new Date();
     const states = list.rows.map((r) => r.state);
     return c.json({
-      sources: list.rows.map((r) => ({ ...describeSource(r.source, r.state, r.entries, now, cfg), state_saved_at: r.savedAt })),
+      sources: list.rows.map((r) => ({ ...describeSource(r.source, r.state, r.entries, now, cfg), state_saved_at: r.savedAt, websub: r.subscriptions.map((x) => describeSubscription(x, now)) })),
       summary: healthCounts(states),
       list_updated_at: list.updatedAt,
       using_defaults: list.updatedAt === null,
@@ -93,8 +104,12 @@ export function createAdmin() {
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     const text = await readTextCapped(c.req.raw, MAX_ADMIN_BODY);
     const sources = parseSourceList(type, text, c.var.config.allowPrivateSources);
-    const done = await c.var.catalog.replaceSources({ sources, now: new Date().toISOString(), config: runConfig(c.var.config) });
+    const now = new Date();
+    const cfg = runConfig(c.var.config);
+    const done = await c.var.catalog.replaceSources({ sources, now: now.toISOString(), config: cfg });
     resetServeMemo();
+    // Unsubscribe removed sources from their hubs now (what fails is retried by the next run).
+    if (done.removed.length) await websubStep({ catalog: c.var.catalog, fetch: (input, init) => fetch(input, init) }, cfg, now, WEBSUB_STEP_MAX);
     return c.json({ ok: true, sources: sources.length, ids: sources.map((s) => s.id), renamed: done.renamed.map(([from, to]) => ({ from, to })), removed: done.removed });
   });
 
@@ -133,6 +148,14 @@ export function createAdmin() {
     const origin = c.var.config.publicUrl ?? new URL(c.req.url).origin;
     const next = rows.length > limit ? `${origin}/admin/runs?limit=${limit}&cursor=${page[page.length - 1].n}` : undefined;
     return c.json({ runs: page.map((r) => ({ n: r.n, ...r.summary })), next_url: next });
+  });
+
+  admin.get('/runs/:n', async (c) => {
+    const n = Number(c.req.param('n'));
+    if (!Number.isInteger(n) || n < 1) throw jsonError(400, 'INVALID_QUERY', 'a run number is a whole number from 1', { param: 'n' });
+    const [row] = await c.var.catalog.runs({ limit: 1, before: n + 1 });
+    if (!row || row.n !== n) throw jsonError(404, 'UNKNOWN_RUN', `no run ${n} in the last ${RUNS_PAGE_MAX} runs`);
+    return c.json({ n: row.n, ...row.summary });
   });
 
   admin.all('*', () => {

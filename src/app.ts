@@ -2,19 +2,24 @@
  * HTTP routes (hono). The public API is a contract other sites, feed readers
  * and the evaluation tools depend on:
  *
- *   GET  /                 HTML page of the current stories (?source, ?category, ?q)
+ *   GET  /                 HTML page: top stories, then more news (?source, ?category, ?q, ?sort)
  *   GET  /feed.xml         RSS 2.0 of the combined, deduped entries, newest first
  *   GET  /feed.atom        Atom 1.0, same entries
  *   GET  /feed.json        JSON Feed 1.1, same entries, with the `_marquee` extension
- *   GET  /stories.json     related-story groups, newest first
+ *   GET  /stories.json     related-story groups, top stories first (rank.ts; ?sort=latest for
+ *                          newest first); ?explain=1 (admin token) says why each member joined
+ *   GET  /stories.xml      RSS 2.0, one item per story (render/storyfeeds.ts)
+ *   GET  /stories.atom     Atom 1.0, one entry per story
+ *   GET  /stories.feed.json  JSON Feed 1.1, one item per story
  *   GET  /sources.opml     OPML 2.0 of the source list
+ *   GET/POST /websub/callback/:token  WebSub subscriber callback (websub-routes.ts)
  *   OPTIONS <any of the above>   CORS preflight (204); any other method 405 with Allow
  *   GET  /healthz          liveness plus "n healthy, n failing, n paused" and the last run
  *   GET  /__floor[.html]   benchmark floor: a constant string, only on loopback hosts (else 404)
  *   /admin/*               the admin API (admin.ts), Bearer token
  *
  * List endpoints share the query parameters in query.ts (source, category, q,
- * story, since, until, limit, dedupe, cursor) and page with `next_url` (JSON)
+ * story, since, until, limit, dedupe, cursor, sort) and page with `next_url` (JSON)
  * or `<atom:link rel="next">` (XML). Bad input gets a 4xx with
  * `{error: {code, message}}`, never a 500.
  *
@@ -25,11 +30,16 @@
  */
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { createAdmin } from './admin';
+import { createAdmin, requireAdmin } from './admin';
 import { loadConfig, runConfig, type Config } from './config';
+import { topicHubs } from './websub';
+import { createWebsubCallback } from './websub-routes';
 import { errorBody, jsonError, type AppEnv } from './http';
 import { QueryError, isDefaultQuery, parseListQuery, type ListQuery } from './query';
-import { entryPageOf, indexBundle, renderEntryPage, renderHomePage, renderStoryPage, storyPageOf, type FeedFormat, type ViewFormat } from './render/index';
+import {
+  entryPageOf, indexBundle, renderEntryPage, renderHomePage, renderStoryFeed, renderStoryPage, storyPageOf,
+  type FeedFormat, type RenderContext, type StoryFeedFormat, type ViewFormat,
+} from './render/index';
 import { renderOpml } from './render/opml';
 import { renderErrorPage } from './render/page';
 import { CORS_HEADERS, PREFLIGHT_HEADERS, documentEtag, resetServeMemo, serveDocument, serveView, type ServeRequest } from './serve';
@@ -37,7 +47,7 @@ import { catalogOf } from './store/object';
 import type { PageBundle } from './store/pages';
 
 /** Paths of the public read endpoints: GET/HEAD/OPTIONS with CORS, other methods 405. */
-const PUBLIC_PATHS = ['/', '/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/sources.opml'];
+const PUBLIC_PATHS = ['/', '/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/stories.xml', '/stories.atom', '/stories.feed.json', '/sources.opml'];
 
 /** Forget memoized records (after a refresh in this isolate, and between tests). */
 export function resetMemo(): void {
@@ -85,16 +95,18 @@ function serveRequest(c: Context<AppEnv>, url: URL): ServeRequest {
 }
 
 /** Serve a list view: pre-rendered when it is the default one, else a page read from the catalog and rendered. */
-function listRoute(fmt: ViewFormat, read: (c: Context<AppEnv>, q: ListQuery) => Promise<PageBundle>, render: (b: PageBundle, q: ListQuery, ctx: { base: string; ttlMinutes: number; requestPath: string }) => string) {
+function listRoute(fmt: ViewFormat, read: (c: Context<AppEnv>, q: ListQuery) => Promise<PageBundle>, render: (b: PageBundle, q: ListQuery, ctx: RenderContext) => string) {
   return async (c: Context<AppEnv>) => {
     const url = new URL(c.req.url);
     const q = parseQueryOr400(url, fmt === 'html');
     const req = serveRequest(c, url);
     // The pre-rendered feeds' self link is the bare path, so only a request without a query gets them.
     const isDefault = isDefaultQuery(q) && (fmt === 'stories' || fmt === 'html' || url.search === '');
+    // Only the unfiltered first pages are WebSub topics (view.ts hubLinks).
+    const hubs = isDefault && url.search === '' ? topicHubs(c.var.config) : [];
     return serveView(req, fmt, isDefault, async () => {
       const bundle = await read(c, q);
-      return { bundle, render: (requestPath) => render(bundle, q, { base: req.base, ttlMinutes: c.var.config.cronIntervalMinutes, requestPath }) };
+      return { bundle, render: (requestPath) => render(bundle, q, { base: req.base, ttlMinutes: c.var.config.cronIntervalMinutes, requestPath, hubs }) };
     });
   };
 }
@@ -105,6 +117,25 @@ const storiesOf = (c: Context<AppEnv>, q: ListQuery) => c.var.catalog.storyPage(
 function feedRoute(fmt: FeedFormat) {
   return listRoute(fmt, entriesOf, (b, q, ctx) => renderEntryPage(fmt, indexBundle(b), entryPageOf(b), q, new Map(b.bodies), ctx));
 }
+
+function storyFeedRoute(fmt: StoryFeedFormat) {
+  return listRoute(fmt, storiesOf, (b, q, ctx) => renderStoryFeed(fmt, indexBundle(b), storyPageOf(b), q, new Map(b.bodies), ctx));
+}
+
+/**
+ * `/stories.json?explain=1`: every member's join reason, for a person debugging a story card.
+ * Admin only (it shows how grouping scores items), never cached, never pre-rendered.
+ */
+async function explainStories(c: Context<AppEnv>, url: URL): Promise<Response> {
+  await requireAdmin(c);
+  const q = parseQueryOr400(url);
+  const bundle = await c.var.catalog.storyPage(q);
+  const base = c.var.config.publicUrl ?? url.origin;
+  const body = renderStoryPage(indexBundle(bundle), storyPageOf(bundle), q, { base, ttlMinutes: c.var.config.cronIntervalMinutes, explain: true });
+  return new Response(body, { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } });
+}
+
+const storiesJson = listRoute('stories', storiesOf, (b, q, ctx) => renderStoryPage(indexBundle(b), storyPageOf(b), q, ctx));
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -135,7 +166,14 @@ export function createApp() {
   app.get('/feed.json', feedRoute('json'));
   app.get('/feed.xml', feedRoute('rss'));
   app.get('/feed.atom', feedRoute('atom'));
-  app.get('/stories.json', listRoute('stories', storiesOf, (b, q, ctx) => renderStoryPage(indexBundle(b), storyPageOf(b), q, ctx)));
+  app.get('/stories.json', (c) => {
+    const url = new URL(c.req.url);
+    const explain = url.searchParams.get('explain');
+    return explain && !['0', 'false', 'no'].includes(explain) ? explainStories(c, url) : storiesJson(c);
+  });
+  app.get('/stories.xml', storyFeedRoute('storiesRss'));
+  app.get('/stories.atom', storyFeedRoute('storiesAtom'));
+  app.get('/stories.feed.json', storyFeedRoute('storiesJson'));
   app.get('/', listRoute('html', storiesOf, (b, q, ctx) => renderHomePage(indexBundle(b), storyPageOf(b), q, ctx)));
 
   app.get('/sources.opml', async (c) => {
@@ -175,17 +213,21 @@ export function createApp() {
     const h = await c.var.catalog.health({ config: runConfig(c.var.config) });
     const { counts } = h;
     const run = h.lastRun;
+    const origin = c.var.config.publicUrl ?? new URL(c.req.url).origin;
     return c.json({
       ok: true,
       summary: `${counts.healthy} healthy, ${counts.failing} failing, ${counts.paused} paused${counts.new ? `, ${counts.new} not fetched yet` : ''}`,
       sources: { ...counts, overdue: h.overdue, queued: h.queued },
+      // The run's full summary is admin-only (GET /admin/runs/:n); this link names it.
       last_run: run ? {
-        finished_at: run.finishedAt, trigger: run.trigger, new_entries: run.newEntries, failed: run.failed,
-        deferred: run.sourcesDeferred, deadline_hit: run.deadlineHit, details: '/admin/runs?limit=1',
+        n: run.n, url: `${origin}/admin/runs/${run.n}`, started_at: run.startedAt, finished_at: run.finishedAt, trigger: run.trigger,
+        duration_ms: run.durationMs, new_entries: run.newEntries, failed: run.failed, deferred: run.sourcesDeferred, deadline_hit: run.deadlineHit,
       } : null,
+      websub: { subscriptions: h.websub.subscriptions, pending_pings: h.websub.pendingPings, publishing: topicHubs(c.var.config).length > 0 },
     }, 200, { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' });
   });
 
+  app.route('/websub', createWebsubCallback());
   app.route('/admin', createAdmin());
   return app;
 }

@@ -4,6 +4,7 @@
  * like given its members, and who becomes the primary when a primary goes.
  */
 import type { Entry, Story, StoredEntry } from './model';
+import { coverageOf, rankKey } from './rank';
 
 /**
  * Fold a freshly normalized entry into the stored one with the same identity. Returns the
@@ -37,28 +38,40 @@ export function compareEntries(a: Pick<Entry, 'published' | 'id'>, b: Pick<Entry
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** A story's record from its primary members (any order); null when it has none left. */
-export function storyOf(id: string, primaries: StoredEntry[]): Story | null {
+/**
+ * A story's record from its primary members (any order); null when it has none left. `grownAt`
+ * is carried over from the stored row, or set by the writer when the story gains a member.
+ */
+export function storyOf(id: string, primaries: StoredEntry[], grownAt: string | null = null): Story | null {
   if (!primaries.length) return null;
   const list = [...primaries].sort(compareEntries);
   const first = list.reduce((m, e) => (e.published < m.published ? e : m), list[0]);
   const lead = leadOf(list, first);
+  const updated = list[0].published;
+  const { outlets, momentum } = coverageOf(list, updated);
   return {
     id,
     title: lead.title,
     size: list.length,
     sourceIds: [...new Set(list.map((e) => e.sourceId))].sort(),
     first: first.published,
-    updated: list[0].published,
+    updated,
     entryIds: list.map((e) => e.id),
     leadId: lead.id,
+    outlets,
+    momentum,
+    rank: rankKey(updated, outlets, momentum),
+    seen: list.reduce((m, e) => (e.firstSeen > m ? e.firstSeen : m), list[0].firstSeen),
+    grownAt,
   };
 }
 
 /**
  * The lead article: the member whose headline shares the most words with the others (the most
- * central one), ties to the earliest. For one or two members that is simply the earliest.
- * Its headline, summary, image and link represent the story together.
+ * central report), ties to the earliest. For one or two members that is simply the earliest (the
+ * original report). The story's headline, summary, image and link are all this one article's
+ * (render/stories.ts storyLead), so a card or a feed item never pairs one article's headline
+ * with another's summary or picture; when the lead has no image, the story shows none.
  */
 function leadOf(list: StoredEntry[], first: StoredEntry): StoredEntry {
   if (list.length <= 2) return first;

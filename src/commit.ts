@@ -26,6 +26,7 @@ import { urlMatchKey } from './normalize/url';
 import { forgetEntries, placeBatch } from './placement';
 import { itemKeyOf, type CatalogDb } from './store/db';
 import { SqlGroupingState } from './store/grouping-sql';
+import { onDiscovered, toUnsubscribe } from './websub-state';
 
 type Incoming = Entry & { fullText: string };
 
@@ -64,7 +65,7 @@ export function commit(db: CatalogDb, cfg: RunConfig, input: CommitInput): Commi
   for (const o of input.outcomes) applyOutcome(db, cfg, o, now, input.trigger, report, added, updated);
   const repo = new SqlGroupingState(db.sql);
   if (added.length || updated.length) {
-    placeAndStore(db, repo, cfg, added, updated, report);
+    placeAndStore(db, repo, cfg, added, updated, report, now);
     report.changed = true;
   }
   retain(db, cfg, now, repo, report);
@@ -88,7 +89,13 @@ function applyOutcome(
   }
   if (o.kind === 'deferred') return;
   const prev = currentState(db, source, cfg);
+  if (o.kind === 'pushed') {
+    // A push says nothing about polling (validators, schedule, failures): only that entries changed.
+    if (mergeIncoming(db, o, now, added, updated)) db.saveState({ ...prev, lastChangeAt: now.toISOString() }, now);
+    return;
+  }
   const changed = o.kind === 'parsed' ? mergeIncoming(db, o, now, added, updated) : 0;
+  if (o.kind === 'parsed' && cfg.publicUrl) discoverHubs(db, o, now);
   const t = o.kind === 'failed' || !o.success
     ? onFailure(prev, o.failure ?? { code: 'INTERNAL', stage: 'refresh', message: 'refresh: outcome without a result', status: null, retryAfterSeconds: null }, now, cfg)
     : onSuccess(prev, {
@@ -99,6 +106,13 @@ function applyOutcome(
   // A manual refresh fetches off the schedule: recording when keeps the next cron run from
   // polling the same source again before its interval has passed.
   if (t.hard || trigger === 'manual' || heartbeatDue(db.stateSavedAt(o.id), now, cfg)) db.saveState(t.state, now);
+}
+
+/** WebSub §4: a fetched feed that advertises a hub gets a subscription (or loses one it no longer advertises). */
+function discoverHubs(db: CatalogDb, o: SourceOutcome, now: Date): void {
+  const p = o.success?.parsed;
+  if (!p) return;
+  for (const s of onDiscovered(db.subscriptionsOf(o.id), o.id, p.hubs ?? [], p.topic ?? null, now)) db.saveSubscription(s);
 }
 
 function warningText(o: SourceOutcome): string {
@@ -137,9 +151,11 @@ function mergeIncoming(db: CatalogDb, o: SourceOutcome, now: Date, added: Incomi
 }
 
 /** Dedupe, then group, new entries oldest first (placement.ts: within a batch the earliest version is the primary); store everything. */
-function placeAndStore(db: CatalogDb, repo: SqlGroupingState, cfg: RunConfig, added: Incoming[], updated: Incoming[], report: CommitReport): void {
+function placeAndStore(db: CatalogDb, repo: SqlGroupingState, cfg: RunConfig, added: Incoming[], updated: Incoming[], report: CommitReport, now: Date): void {
   const touched = new Set<string>();
   const placed = placeBatch(repo, added, groupOptions(cfg), (id) => db.entries([id])[0]?.storyId);
+  // Stories that were stored before this commit and gain a member now: their coverage grew.
+  const grown = new Set(db.stories([...new Set(placed.map((p) => p.storyId))]).map((s) => s.id));
   for (const p of placed) {
     const e = p.entry;
     e.storyId = p.storyId;
@@ -164,7 +180,7 @@ function placeAndStore(db: CatalogDb, repo: SqlGroupingState, cfg: RunConfig, ad
   report.newEntries += added.length;
   report.updatedEntries += updated.length;
   report.storiesTouched += touched.size;
-  refreshStories(db, touched);
+  refreshStories(db, touched, { ids: grown, at: now.toISOString() });
 }
 
 export function groupOptions(cfg: Pick<RunConfig, 'storyWindowHours'>): GroupOptions {
@@ -180,10 +196,15 @@ function bodiesOf(e: Incoming): EntryBodies {
   return [e.summaryHtml ?? '', e.contentHtml ?? ''];
 }
 
-/** Recompute the story rows of these stories from their primary members. */
-export function refreshStories(db: CatalogDb, ids: Iterable<string>): void {
-  for (const id of ids) {
-    const story = storyOf(id, db.primariesOf(id));
+/**
+ * Recompute the story rows of these stories from their primary members. Those in `grown` gained
+ * a member at `grown.at` (Story.grownAt); the others keep the time they last grew.
+ */
+export function refreshStories(db: CatalogDb, ids: Iterable<string>, grown: { ids: Set<string>; at: string } | null = null): void {
+  const list = [...ids];
+  const before = new Map(db.stories(list).map((s) => [s.id, s.grownAt]));
+  for (const id of list) {
+    const story = storyOf(id, db.primariesOf(id), grown?.ids.has(id) ? grown.at : before.get(id) ?? null);
     if (story) db.saveStory(story);
     else db.deleteStory(id);
   }
@@ -290,6 +311,7 @@ function bumpRevision(db: CatalogDb, now: Date): void {
  * Replace the configured source list (PUT /admin/sources), as one transition:
  *
  *   - a source whose id is kept keeps its state and entries (a new URL restarts its polling state);
+ *   - a removed source's WebSub subscriptions are switched to unsubscribe;
  *   - a source that disappears while a new id takes over its URL is renamed: state, validators and
  *     entries move to the new id (entry ids, which readers key on, stay as they were);
  *   - a source that disappears otherwise is removed with its entries: its copies elsewhere take
@@ -315,6 +337,8 @@ export function replaceSources(db: CatalogDb, cfg: Pick<RunConfig, 'storyWindowH
     } else {
       removeSourceEntries(db, cfg, s.id);
       db.deleteSource(s.id);
+      // Its subscriptions stay until their hubs confirm the unsubscription (websub.ts).
+      for (const sub of db.subscriptionsOf(s.id)) db.saveSubscription(toUnsubscribe(sub));
       removed.push(s.id);
     }
   }

@@ -35,6 +35,9 @@ export interface Env {
   STORY_WINDOW_HOURS?: string;
   VIEW_MEMO_SECONDS?: string;
   USER_AGENT?: string;
+  WEBSUB_HUBS?: string;
+  WEBSUB_LEASE_SECONDS?: string;
+  WEBSUB_POLL_MINUTES?: string;
 }
 
 export interface Config {
@@ -68,7 +71,33 @@ export interface Config {
   storyWindowHours: number;
   viewMemoSeconds: number;
   userAgent: string;
+  /**
+   * WebSub hubs Marquee publishes to (websub.ts): advertised in the unfiltered feeds and pinged
+   * after a run changes them. Used only with `publicUrl`, which fixes the topics' URLs.
+   */
+  websubHubs: string[];
+  /** Lease asked for when subscribing to a source's hub (the hub may grant another). */
+  websubLeaseSeconds: number;
+  /** A source with an active subscription is still polled, at least this many minutes apart. */
+  websubPollMinutes: number;
 }
+
+/**
+ * How stories are ranked for `sort=top` (rank.ts has the formula and its reasons). Constants, not
+ * variables: a deployment that changed them would rank differently from its own documentation.
+ */
+export const RANKING = {
+  /** A story's score halves for every this many hours since its newest article. */
+  halfLifeHours: 6,
+  /** Outlets count towards momentum when they published within this many hours before the newest article. */
+  momentumHours: 6,
+  /** Each outlet beyond the first that arrived within `momentumHours` adds this much weight. */
+  momentumWeight: 1,
+  /** Top stories need at least this many outlets... */
+  minOutlets: 2,
+  /** ...and their newest article first seen within this many hours of the catalog revision. */
+  horizonHours: 24,
+} as const;
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';
@@ -138,7 +167,26 @@ export function loadConfig(env: Partial<Env>): Config {
     storyWindowHours: int(env, 'STORY_WINDOW_HOURS', 72, 1, 720),
     viewMemoSeconds: int(env, 'VIEW_MEMO_SECONDS', 10, 0, 300),
     userAgent: env.USER_AGENT || `Marquee/0.1 (+${PROJECT_URL})`,
+    websubHubs: hubList(env.WEBSUB_HUBS),
+    websubLeaseSeconds: int(env, 'WEBSUB_LEASE_SECONDS', 10 * 86_400, 300, 365 * 86_400),
+    websubPollMinutes: int(env, 'WEBSUB_POLL_MINUTES', 360, cron, 10080),
   };
+}
+
+/** WEBSUB_HUBS: absolute http(s) URLs separated by commas or white space. */
+function hubList(raw: string | undefined): string[] {
+  const out: string[] = [];
+  for (const h of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(h);
+    } catch {
+      throw new ConfigError(`config: WEBSUB_HUBS entry ${JSON.stringify(h)} is not an absolute URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`config: WEBSUB_HUBS entry ${JSON.stringify(h)} is not http(s)`);
+    if (!out.includes(url.href)) out.push(url.href);
+  }
+  return out;
 }
 
 /** The config a run hands the writer with each call: everything but the secret. */

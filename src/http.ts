@@ -31,10 +31,15 @@ export function jsonError(status: ErrorStatus, code: string, message: string, ex
  * buffered whole.
  */
 export async function readTextCapped(req: Request, max: number): Promise<string> {
+  return new TextDecoder().decode(await readBytesCapped(req, max));
+}
+
+/** The request body as bytes, reading no more than `max` (see readTextCapped). */
+export async function readBytesCapped(req: Request, max: number): Promise<Uint8Array> {
   const tooLarge = () => jsonError(413, 'TOO_LARGE', `request bodies are limited to ${max} bytes`);
   if (Number(req.headers.get('content-length') ?? 0) > max) throw tooLarge();
-  if (!req.body) return '';
+  if (!req.body) return new Uint8Array(0);
   const body = await readUpTo(req.body, max);
   if (!body) throw tooLarge();
-  return new TextDecoder().decode(body);
+  return body;
 }

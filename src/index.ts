@@ -8,7 +8,6 @@
  */
 import { createApp } from './app';
 import { loadConfig, type Env } from './config';
-import type { RunSummary } from './model';
 import { consumeFanout, refresh, type FanoutMessage, type FanoutQueue, type RefreshDeps } from './refresh';
 import { catalogOf } from './store/object';
 
@@ -26,21 +25,11 @@ function deps(env: Env): RefreshDeps {
   };
 }
 
-/** One structured line per run (Workers Logs): what it did and what it cost. */
-export function runLogLine(s: RunSummary): string {
-  const errorsByCode: Record<string, number> = {};
-  for (const e of s.errors) errorsByCode[e.code] = (errorsByCode[e.code] ?? 0) + 1;
-  return JSON.stringify({
-    run: s.trigger, ms: s.durationMs, fetched: s.sourcesFetched, notModified: s.notModified, parsed: s.parsed, new: s.newEntries,
-    updated: s.updatedEntries, stories: s.stories, storiesTouched: s.storiesTouched, failed: s.failed, errorsByCode, deferred: s.sourcesDeferred,
-    queued: s.sourcesQueued, subrequests: s.subrequests, retries: s.retries, kvWrites: s.kvWrites, sqlRowsWritten: s.sqlRowsWritten,
-  });
-}
-
 export default {
   fetch: app.fetch,
+  // Every run writes its own structured log line (refresh.ts runLogLine).
   scheduled(controller, env, ctx) {
-    ctx.waitUntil(refresh(deps(env), new Date(controller.scheduledTime), { trigger: 'cron' }).then((s) => console.log(runLogLine(s))));
+    ctx.waitUntil(refresh(deps(env), new Date(controller.scheduledTime), { trigger: 'cron' }));
   },
   async queue(batch, env) {
     const r = await consumeFanout(deps(env), batch.messages as ReadonlyArray<Message<FanoutMessage>>);

@@ -57,18 +57,12 @@ export async function ingestSource(
     // A 200 whose bytes are the ones we parsed last time costs a hash, not a parse.
     const bodyHash = await sha256Hex(res.body);
     if (bodyHash === state.bodyHash) return outcome(source, 'unchanged-body', { success: { ...base, unchangedBody: true }, ...counts, bytes });
-    // A gzip body sent without Content-Encoding is unwrapped before the charset is sniffed.
-    const { feed, repaired } = parseFeedBody(await decodeTransport(res.body), res.contentType);
-    // Repair keeps what a broken document still holds; one that yields no item at all is a failure.
-    if (repaired && feed.items.length === 0) throw new FeedError('INVALID_FEED', 'parse', 'malformed XML with no complete item to recover');
-    const warnings: IngestWarning[] = [];
-    const warn: Warn = (w) => {
-      warnings.push({ code: w.code, message: `normalize: ${w.field}${w.itemId ? ` of ${w.itemId}` : ''} cut to its limit of ${w.limit}` });
-    };
-    const entries = normalizeFeed(feed, { source, feedUrl: res.finalUrl, now, warn });
+    const { feed, repaired, entries, warnings, title } = await readBody(res.body, res.contentType, source, res.finalUrl, now);
     const parsed = {
-      bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title: feedTitleText(feed, warn),
+      bodyHash, ttlMinutes: feed.ttlMinutes, skipHours: feed.skipHours, skipDays: feed.skipDays, title,
       link: feed.link, language: feed.language, items: feed.items.length, changedEntries: 0, repaired,
+      // WebSub §5.1: the topic is the feed's self URL, else the URL it was fetched from.
+      ...(feed.hubs?.length ? { hubs: feed.hubs, topic: feed.self ?? res.finalUrl } : {}),
     };
     return outcome(source, 'parsed', { success: { ...base, parsed }, entries, warnings, ...counts, bytes });
   } catch (err) {
@@ -79,6 +73,23 @@ export async function ingestSource(
     const kind = fe.code === 'BUDGET_EXHAUSTED' || fe.code === 'DEADLINE' ? 'deferred' : 'failed';
     return outcome(source, kind, { failure, requests, retries, conditional, bytes });
   }
+}
+
+/**
+ * Parse and normalize a feed body: what a fetch and a WebSub push (websub-routes.ts) both do
+ * with the bytes they got. Throws a coded FeedError when nothing can be read.
+ */
+export async function readBody(body: Uint8Array, contentType: string | null, source: Source, feedUrl: string, now: Date) {
+  // A gzip body sent without Content-Encoding is unwrapped before the charset is sniffed.
+  const { feed, repaired } = parseFeedBody(await decodeTransport(body), contentType);
+  // Repair keeps what a broken document still holds; one that yields no item at all is a failure.
+  if (repaired && feed.items.length === 0) throw new FeedError('INVALID_FEED', 'parse', 'malformed XML with no complete item to recover');
+  const warnings: IngestWarning[] = [];
+  const warn: Warn = (w) => {
+    warnings.push({ code: w.code, message: `normalize: ${w.field}${w.itemId ? ` of ${w.itemId}` : ''} cut to its limit of ${w.limit}` });
+  };
+  const entries = normalizeFeed(feed, { source, feedUrl, now, warn });
+  return { feed, repaired, entries, warnings, title: feedTitleText(feed, warn) };
 }
 
 /**

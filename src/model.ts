@@ -138,6 +138,10 @@ export interface ParsedFeed {
   skipHours: number[];
   skipDays: string[];
   items: ParsedItem[];
+  /** WebSub hubs the document advertises (W3C WebSub §4: link rel="hub"; JSON Feed `hubs`). */
+  hubs?: string[];
+  /** Its own URL as it states it (rel="self"; JSON Feed `feed_url`): the WebSub topic. */
+  self?: string | null;
 }
 
 /** A file an entry carries (RSS <enclosure>, Atom link rel="enclosure", JSON Feed attachment). */
@@ -223,8 +227,22 @@ export interface Story {
   updated: string;
   /** Entry ids of its primary members, newest first. */
   entryIds: string[];
-  /** The member whose headline, summary, image and link represent the story (see story.ts). */
+  /** The member whose headline, summary, image and link represent the story (catalog.ts leadOf). */
   leadId: string;
+  /** Distinct outlets among its primary members (copies never count): rank.ts. */
+  outlets: number;
+  /** Outlets that published within RANKING.momentumHours before `updated` (at least 1). */
+  momentum: number;
+  /** The ranking key, epoch milliseconds (rank.ts rankKey). */
+  rank: number;
+  /** Latest first-seen time among its primaries: when its newest coverage reached Marquee. */
+  seen: string;
+  /**
+   * The time of the commit at which the story last gained a member (a primary or a copy) after
+   * it was first stored, or null: what moves a story feed item's `updated` when coverage grows,
+   * even when the new article carries an older date than the newest one.
+   */
+  grownAt: string | null;
 }
 
 /** An entry as stored and listed: everything but the HTML, which is loaded only for the entries rendered. */
@@ -265,7 +283,8 @@ export interface SourceOutcome {
   id: string;
   /** The configured URL it was fetched for; a result for a URL since replaced is dropped. */
   configuredUrl: string;
-  kind: 'parsed' | 'not-modified' | 'unchanged-body' | 'failed' | 'deferred';
+  /** 'pushed': a body a WebSub hub distributed (websub.ts); it adds entries and leaves polling state alone. */
+  kind: 'parsed' | 'not-modified' | 'unchanged-body' | 'failed' | 'deferred' | 'pushed';
   /** Facts for health.onSuccess (not for 'failed' or 'deferred'). */
   success: SuccessFacts | null;
   failure: FetchFailureInfo | null;
@@ -297,6 +316,9 @@ export interface SuccessFacts {
     items: number;
     changedEntries: number;
     repaired?: boolean;
+    /** WebSub discovery (websub.ts): the hubs the feed advertises and the topic URL to subscribe to. */
+    hubs?: string[];
+    topic?: string | null;
   };
   unchangedBody?: boolean;
 }

@@ -19,10 +19,19 @@ export class QueryError extends Error {
   }
 }
 
+/**
+ * The last item a page served: its sort key (a time, or a story's rank key) and id. A sort=top
+ * cursor also carries the revision time the first page was ranked at and the tier it is in
+ * (rank.ts), so every page of one walk ranks against the same time.
+ */
 export interface Cursor {
   t: number;
   id: string;
+  top?: { ref: number; tier: 1 | 2 };
 }
+
+/** Story order: `top` (rank.ts, the default) or `latest` (newest coverage first). Entry lists are always newest first. */
+export type StorySort = 'top' | 'latest';
 
 export interface ListQuery {
   sources: string[];
@@ -34,6 +43,8 @@ export interface ListQuery {
   limit: number;
   dedupe: boolean;
   cursor: Cursor | null;
+  /** The story order; a cursor's own order wins when `sort` is not given. */
+  sort: StorySort;
 }
 
 /** RFC 3339 §5.6 date-time (a bare full-date is accepted as its midnight UTC; space for `T` per the §5.6 note). */
@@ -79,20 +90,38 @@ function parseTime(params: URLSearchParams, name: string): number | null {
 }
 
 export function encodeCursor(c: Cursor): string {
-  return btoa(`${c.t}.${c.id}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const raw = c.top ? `top.${c.top.ref}.${c.top.tier}.${c.t}.${c.id}` : `${c.t}.${c.id}`;
+  return btoa(raw).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function decodeCursor(s: string): Cursor {
   try {
-    const raw = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-    const dot = raw.indexOf('.');
+    let raw = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+    let top: Cursor['top'];
+    const m = /^top\.(-?\d+)\.([12])\./.exec(raw);
+    if (m) {
+      top = { ref: Number(m[1]), tier: Number(m[2]) as 1 | 2 };
+      raw = raw.slice(m[0].length);
+    }
+    const dot = raw.indexOf('.', raw.startsWith('-') ? 1 : 0);
     const t = Number(raw.slice(0, dot));
     const id = raw.slice(dot + 1);
-    if (dot > 0 && Number.isFinite(t) && id) return { t, id };
+    if (dot > 0 && Number.isFinite(t) && id && (!top || Number.isSafeInteger(top.ref))) return top ? { t, id, top } : { t, id };
   } catch {
     // fall through
   }
   throw new QueryError('cursor', 'cursor is not one this server issued; start again without it');
+}
+
+/** The story order asked for: `sort`, else the order of the cursor, else top. A cursor of the other order is refused. */
+function storySort(params: URLSearchParams, cursor: Cursor | null): StorySort {
+  const raw = params.get('sort');
+  if (raw !== null && raw !== '' && raw !== 'top' && raw !== 'latest') throw new QueryError('sort', 'sort must be top or latest');
+  const asked = raw === 'top' || raw === 'latest' ? raw : null;
+  if (!cursor) return asked ?? 'top';
+  const own: StorySort = cursor.top ? 'top' : 'latest';
+  if (asked && asked !== own) throw new QueryError('cursor', `this cursor pages the ${own} order, not sort=${asked}; start again without it`);
+  return own;
 }
 
 export function parseListQuery(params: URLSearchParams): ListQuery {
@@ -123,6 +152,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   if (category && (category.length > MAX_CATEGORY || /[\u0000-\u001f]/.test(category))) throw new QueryError('category', `category must be a name of at most ${MAX_CATEGORY} characters`);
   const story = params.get('story')?.trim() || null;
   if (story && !STORY_ID.test(story)) throw new QueryError('story', 'story must be a story id as /stories.json gives it');
+  const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
   return {
     sources,
     category,
@@ -132,14 +162,15 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
     until,
     limit,
     dedupe,
-    cursor: cursorRaw ? decodeCursor(cursorRaw) : null,
+    cursor,
+    sort: storySort(params, cursor),
   };
 }
 
-/** True when the request is the pre-rendered default view (only `limit=50` or nothing). */
+/** True when the request is the pre-rendered default view (only `limit=50`, `sort=top` or nothing). */
 export function isDefaultQuery(q: ListQuery): boolean {
   return !q.sources.length && !q.category && !q.q.length && !q.story && q.since === null && q.until === null &&
-    q.limit === DEFAULT_LIMIT && q.dedupe && !q.cursor;
+    q.limit === DEFAULT_LIMIT && q.dedupe && !q.cursor && q.sort === 'top';
 }
 
 export interface EntryPage {
@@ -150,4 +181,8 @@ export interface EntryPage {
 export interface StoryPage {
   stories: Story[];
   next: Cursor | null;
+  /** The time the page was ranked at (RFC 3339). */
+  rankedAt: string;
+  /** The stories in the top tier of sort=top (rank.ts); empty for sort=latest. */
+  topIds: Set<string>;
 }

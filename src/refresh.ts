@@ -4,6 +4,10 @@
  *   plan (writer) -> fan out -> fetch -> parse -> normalize (ingest.ts)
  *     -> commit (writer: merge, health, dedupe, group, retain; commit.ts)
  *     -> finish (writer: deferred sources, run summary, publish views to KV)
+ *     -> WebSub (websub.ts: publish pings, subscription requests) -> log line
+ *
+ * A body a WebSub hub pushes (`receivePush`) is a run of its own: parse ->
+ * normalize -> commit -> finish, with no fetch.
  *
  * The catalog object (store/object.ts) is the only writer; this module only
  * talks to it through its RPC methods. A run plans from the object's state,
@@ -28,11 +32,12 @@
  */
 import { runConfig, type Config, type RunConfig } from './config';
 import type { FetchFn } from './fetch';
-import { hostOf, ingestAll, type IngestDeps } from './ingest';
+import { hostOf, ingestAll, readBody, type IngestDeps } from './ingest';
 import type { RunSummary, Source, SourceOutcome, SourceState } from './model';
 import type { CommitReport } from './commit';
 import type { CatalogApi, PlannedSource } from './store/object';
 import type { SqlStats } from './store/sql';
+import { emptyWebsubReport, verifySignature, websubStep, type WebsubReport } from './websub';
 
 /** What the cron sends a queue consumer: one batch of sources with the polling state it planned them with. */
 export interface FanoutMessage {
@@ -109,13 +114,41 @@ export async function refresh(deps: RefreshDeps, now: Date, opts: RefreshOptions
   summary.retries = ingest.retries;
   summary.deadlineHit = ingest.deadlineHit;
   summary.sourcesDeferred = deferred.size;
-  return finish(deps, summary, [...deferred], now, started, cfg);
+  // WebSub after the run's own work (its publish decides which topics changed), with what is
+  // left of the budget; it never fails the run.
+  return finish(deps, summary, [...deferred], now, started, cfg, cfg.subrequestBudget - ingest.subrequests);
 }
 
-async function finish(deps: Pick<RefreshDeps, 'catalog' | 'clock'>, summary: RunSummary, deferred: string[], now: Date, started: number, cfg: RunConfig): Promise<RunSummary> {
+/**
+ * Close a run: the writer records it and publishes the views; then the WebSub step sends what is
+ * due with `websubBudget` requests (none for queue consumers), and the run's log line is written.
+ */
+async function finish(
+  deps: Pick<RefreshDeps, 'catalog' | 'clock' | 'fetch'>, summary: RunSummary, deferred: string[], now: Date, started: number, cfg: RunConfig, websubBudget = 0,
+): Promise<RunSummary> {
   summary.durationMs = Math.round(deps.clock() - started);
   summary.finishedAt = new Date(now.getTime() + summary.durationMs).toISOString();
-  return deps.catalog.finish({ summary, deferred, now: now.toISOString(), config: cfg });
+  const done = await deps.catalog.finish({ summary, deferred, now: now.toISOString(), config: cfg });
+  const websub = websubBudget > 0 ? await websubStep(deps, cfg, now, websubBudget) : emptyWebsubReport();
+  console.log(runLogLine(done, websub));
+  return done;
+}
+
+/**
+ * One structured line per run (Workers Logs, wrangler.toml [observability]): its trigger, how long
+ * it took, what it fetched (304s included), what it stored, errors by code, and what it cost in
+ * subrequests, KV writes and SQL rows; plus what the WebSub step sent.
+ */
+export function runLogLine(s: RunSummary, websub: WebsubReport = emptyWebsubReport()): string {
+  const errorsByCode: Record<string, number> = {};
+  for (const e of s.errors) errorsByCode[e.code] = (errorsByCode[e.code] ?? 0) + 1;
+  return JSON.stringify({
+    event: 'run', trigger: s.trigger, startedAt: s.startedAt, durationMs: s.durationMs, sourcesDue: s.sourcesDue, fetched: s.sourcesFetched,
+    notModified: s.notModified, unchangedBody: s.unchangedBody, parsed: s.parsed, failed: s.failed, errorsByCode, newEntries: s.newEntries,
+    updatedEntries: s.updatedEntries, duplicates: s.duplicates, stories: s.stories, storiesTouched: s.storiesTouched, entriesStored: s.entriesStored,
+    entriesExpired: s.entriesExpired, deferred: s.sourcesDeferred, queued: s.sourcesQueued, subrequests: s.subrequests, retries: s.retries,
+    kvWrites: s.kvWrites, sqlRowsRead: s.sqlRowsRead, sqlRowsWritten: s.sqlRowsWritten, bytesFetched: s.bytesFetched, deadlineHit: s.deadlineHit, websub,
+  });
 }
 
 function addSql(summary: RunSummary, sql: SqlStats): void {
@@ -291,4 +324,55 @@ export async function consumeFanout(
     }
   }
   return { sources, subrequests, failedMessages };
+}
+
+/** How a WebSub distribution was answered (websub-routes.ts turns it into a response). */
+export interface PushResult {
+  /** 204 stored, 202 ignored (a bad signature or body: §8 lets a subscriber acknowledge and drop it), 410 no such or no active subscription. */
+  status: 204 | 202 | 410;
+  reason: string;
+  newEntries: number;
+}
+
+/**
+ * A body a hub distributed to `token` (W3C WebSub §7): checked against the subscription's secret,
+ * then parsed and normalized like a fetched one (ingest.ts readBody) and committed through the
+ * single writer as a run of its own (trigger 'push'), which publishes the views at once: the new
+ * entries are served without waiting for a cron run. Nothing is stored when the signature is
+ * missing or wrong, or when the subscription has no active lease.
+ */
+export async function receivePush(
+  deps: Omit<RefreshDeps, 'queue'>, token: string, body: Uint8Array, contentType: string | null, signature: string | null, now: Date,
+): Promise<PushResult> {
+  const cfg = runConfig(deps.config);
+  const started = deps.clock();
+  const sub = await deps.catalog.websubLookup({ token, now: now.toISOString() });
+  if (!sub || !sub.source) return { status: 410, reason: 'no such subscription', newEntries: 0 };
+  const reject = async (status: 202 | 410, reason: string): Promise<PushResult> => {
+    await deps.catalog.websubRecord({ token, now: now.toISOString(), event: 'rejected' });
+    console.error(JSON.stringify({ websub: 'distribution refused', source: sub.source!.id, reason }));
+    return { status, reason, newEntries: 0 };
+  };
+  const verdict = await verifySignature(sub.secret, body, signature);
+  if (verdict !== 'ok') return reject(202, `signature ${verdict}`);
+  if (!sub.active) return reject(410, 'the subscription has no active lease');
+  let outcome: SourceOutcome;
+  try {
+    const read = await readBody(body, contentType, sub.source, sub.topic, now);
+    outcome = {
+      id: sub.source.id, configuredUrl: sub.source.url, kind: 'pushed', success: null, failure: null, entries: read.entries,
+      warnings: read.warnings, requests: 0, retries: 0, conditional: false, bytes: body.byteLength,
+    };
+  } catch (err) {
+    return reject(202, `unreadable body: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const summary = emptySummary('push', now);
+  Object.assign(summary, { sourcesTotal: 1, sourcesDue: 0, parsed: 1, bytesFetched: body.byteLength });
+  for (const w of outcome.warnings) summary.warnings.push({ sourceId: outcome.id, code: w.code, message: w.message });
+  const committer = new Committer(deps.catalog, cfg, now, 'push', summary);
+  await committer.add(outcome);
+  await committer.flush();
+  await deps.catalog.websubRecord({ token, now: now.toISOString(), event: 'pushed' });
+  const done = await finish(deps, summary, [], now, started, cfg, cfg.subrequestBudget);
+  return { status: 204, reason: 'stored', newEntries: done.newEntries };
 }

@@ -22,6 +22,30 @@ describe('query', () => {
     }
     expect(parseListQuery(new URLSearchParams('limit=9999')).limit).toBe(500);
   });
+
+  it('orders stories top by default or latest when asked, and a cursor keeps the order it was issued for', () => {
+    expect(parseListQuery(new URLSearchParams('')).sort).toBe('top');
+    expect(parseListQuery(new URLSearchParams('sort=latest')).sort).toBe('latest');
+    expect(() => parseListQuery(new URLSearchParams('sort=best'))).toThrow(QueryError);
+    const top = { t: 1_764_000_000_000, id: 'st_0123', top: { ref: 1_763_990_000_000, tier: 1 as const } };
+    const encoded = encodeCursor(top);
+    expect(decodeCursor(encoded)).toEqual(top);
+    expect(parseListQuery(new URLSearchParams(`cursor=${encoded}`)).sort).toBe('top');
+    const latest = encodeCursor({ t: 1_764_000_000_000, id: 'st_0123' });
+    expect(parseListQuery(new URLSearchParams(`cursor=${latest}`)).sort).toBe('latest');
+    for (const qs of [`sort=latest&cursor=${encoded}`, `sort=top&cursor=${latest}`]) {
+      try {
+        parseListQuery(new URLSearchParams(qs));
+        expect.unreachable(qs);
+      } catch (e) {
+        expect((e as QueryError).param).toBe('cursor');
+      }
+    }
+    // A story list's canonical query says sort=latest; the entry lists have one order and never do.
+    const q = parseListQuery(new URLSearchParams('sort=latest&category=film'));
+    expect(queryString(q, null, true, true)).toBe('?sort=latest&category=film');
+    expect(queryString(q, null)).toBe('?category=film');
+  });
 });
 
 describe('every next_url Marquee writes is one it accepts (issue 13 item 8)', () => {

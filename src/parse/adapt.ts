@@ -186,6 +186,17 @@ function resolveAgainst(href: string, base: string | null): string {
   }
 }
 
+/**
+ * W3C WebSub §4 (discovery): the hubs (`rel="hub"`, any number) and the topic (`rel="self"`, the
+ * first) among a feed's Atom links, absolute http(s) URLs only. Empty when there is no hub.
+ */
+function websubLinks(links: ReturnType<typeof atomLinks>): Pick<ParsedFeed, 'hubs' | 'self'> {
+  const http = (u: string) => /^https?:\/\//i.test(u);
+  const hubs = uniq(links.filter((l) => l.rel === 'hub' && http(l.href)).map((l) => l.href));
+  if (!hubs.length) return {};
+  return { hubs, self: links.find((l) => l.rel === 'self' && http(l.href))?.href ?? null };
+}
+
 /** RFC 4287 §4.2.7.2: rel="alternate" (the default); one typed as HTML first, then an untyped one. */
 function alternateHref(links: ReturnType<typeof atomLinks>): string | null {
   const alts = links.filter((l) => l.rel === 'alternate');
@@ -363,6 +374,7 @@ export function adaptRss(doc: XmlDocument, root: XmlElement): ParsedFeed {
     ttlMinutes: num(childText(channel, 'ttl')),
     ...skipLists(channel),
     items: itemEls.filter((it) => it.complete).map((it) => rssItem(doc, it, base, lang, channelAuthors)),
+    ...websubLinks(links),
   };
 }
 
@@ -526,6 +538,7 @@ export function adaptAtom(doc: XmlDocument, root: XmlElement): ParsedFeed {
     skipHours: [],
     skipDays: [],
     items,
+    ...websubLinks(feedLinks),
   };
 }
 
@@ -597,7 +610,17 @@ export function adaptJson(doc: Json): ParsedFeed {
     skipHours: [],
     skipDays: [],
     items,
+    ...jsonHubs(doc),
   };
+}
+
+/** JSON Feed 1.1 `hubs` (objects with `type` and `url`; WebSub ones) and `feed_url`, the topic. */
+function jsonHubs(doc: Json): Pick<ParsedFeed, 'hubs' | 'self'> {
+  const hubs = uniq(arr(doc.hubs).map(obj).filter((h): h is Json => !!h && (str(h.type) ?? '').toLowerCase() === 'websub')
+    .map((h) => str(h.url)).filter((u): u is string => !!u && /^https?:\/\//i.test(u)));
+  if (!hubs.length) return {};
+  const self = str(doc.feed_url);
+  return { hubs, self: self && /^https?:\/\//i.test(self) ? self : null };
 }
 
 /**

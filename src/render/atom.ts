@@ -28,7 +28,7 @@ import { escapeHtml } from '../normalize/text';
 import type { StoredEntry } from '../model';
 import {
   FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, feedTag,
-  relatedUrls, type FeedView,
+  hubLinks, relatedUrls, type FeedView,
 } from './view';
 
 export function renderAtom(view: FeedView): string {
@@ -40,6 +40,7 @@ export function renderAtom(view: FeedView): string {
   out.push(`<subtitle type="text">${escXml(FEED_DESCRIPTION)}</subtitle>`);
   out.push(`<updated>${view.updated}</updated>`);
   out.push(`<link rel="self" type="application/atom+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
+  for (const h of hubLinks(view.hubs)) out.push(`<link rel="hub" href="${escXml(h)}"/>`);
   out.push(`<link rel="alternate" type="text/html" href="${escXml(abs(view, '/'))}"/>`);
   if (view.nextPath) out.push(`<link rel="next" type="application/atom+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
   out.push(`<author><name>Marquee</name><uri>${escXml(abs(view, '/'))}</uri></author>`);

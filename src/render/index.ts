@@ -10,7 +10,8 @@ import { renderAtom } from './atom';
 import { renderJsonFeed } from './jsonfeed';
 import { renderPage } from './page';
 import { renderRss } from './rss';
-import { renderStoriesJson } from './stories';
+import { renderStoriesJson, storyModified } from './stories';
+import { renderStoriesAtom, renderStoriesJsonFeed, renderStoriesRss, type StoryFeedView } from './storyfeeds';
 import type { FeedView } from './view';
 
 /**
@@ -18,10 +19,13 @@ import type { FeedView } from './view';
  * and pre-rendered views from another version are not served, so a deploy that changes
  * the output never answers 304 for, or serves from cache, what the previous code wrote.
  */
-export const RENDER_VERSION = 3;
+export const RENDER_VERSION = 5;
 
 export type FeedFormat = 'json' | 'rss' | 'atom';
 export const FEED_PATHS: Record<FeedFormat, string> = { json: '/feed.json', rss: '/feed.xml', atom: '/feed.atom' };
+/** The story feeds (storyfeeds.ts): one item per story. */
+export type StoryFeedFormat = 'storiesRss' | 'storiesAtom' | 'storiesJson';
+export const STORY_FEED_PATHS: Record<StoryFeedFormat, string> = { storiesRss: '/stories.xml', storiesAtom: '/stories.atom', storiesJson: '/stories.feed.json' };
 
 /** What the renderers look things up in: a page bundle (store/pages.ts) indexed by id. */
 export interface CatalogIndex {
@@ -53,14 +57,18 @@ export function entryPageOf(b: PageBundle): EntryPage {
   return { entries: b.entries, next: b.next };
 }
 
-/** The stories of a story page bundle, with its next cursor. */
+/** The stories of a story page bundle, with its next cursor and what ranking said of them. */
 export function storyPageOf(b: PageBundle): StoryPage {
-  return { stories: b.stories, next: b.next };
+  return { stories: b.stories, next: b.next, rankedAt: b.rankedAt ?? b.updatedAt, topIds: new Set(b.topIds ?? []) };
 }
 
-/** The canonical query string of a list request (stable order, defaults omitted), with `?`. */
-export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor, withLimit = true): string {
+/**
+ * The canonical query string of a list request (stable order, defaults omitted), with `?`. Story
+ * lists (`stories`) also say `sort=latest`; entry lists have one order and never do.
+ */
+export function queryString(q: ListQuery, cursor: Cursor | null = q.cursor, withLimit = true, stories = false): string {
   const p = new URLSearchParams();
+  if (stories && q.sort === 'latest') p.set('sort', 'latest');
   for (const s of q.sources) p.append('source', s);
   if (q.category) p.set('category', q.category);
   if (q.q.length) p.set('q', q.q.join(' '));
@@ -85,6 +93,12 @@ export function filterLabel(q: ListQuery): string | null {
   return parts.length ? parts.join('; ') : null;
 }
 
+/** The label of a story list: its filters, and "newest first" for sort=latest. */
+export function storyFilterLabel(q: ListQuery): string | null {
+  const parts = [q.sort === 'latest' ? 'newest first' : null, filterLabel(q)].filter((x): x is string => !!x);
+  return parts.length ? parts.join('; ') : null;
+}
+
 export interface RenderContext {
   base: string;
   ttlMinutes: number;
@@ -93,6 +107,10 @@ export interface RenderContext {
    * whose self link is the bare path (they are only served for requests without a query).
    */
   requestPath?: string;
+  /** WebSub hubs, given only for the unfiltered first pages (view.ts hubLinks). */
+  hubs?: string[];
+  /** /stories.json: add each member's join reason (admin `?explain=1`). */
+  explain?: boolean;
 }
 
 export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryPage, q: ListQuery, bodies: Map<string, EntryBodies>, ctx: RenderContext): string {
@@ -115,6 +133,7 @@ export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryP
     urlOf: idx.urlOf,
     ttlMinutes: ctx.ttlMinutes,
     filterLabel: filterLabel(q),
+    hubs: ctx.hubs ?? [],
   };
   return fmt === 'json' ? renderJsonFeed(view) : fmt === 'rss' ? renderRss(view) : renderAtom(view);
 }
@@ -122,21 +141,51 @@ export function renderEntryPage(fmt: FeedFormat, idx: CatalogIndex, page: EntryP
 export function renderStoryPage(idx: CatalogIndex, page: StoryPage, q: ListQuery, ctx: RenderContext): string {
   return renderStoriesJson({
     base: ctx.base,
-    selfPath: ctx.requestPath ?? `/stories.json${queryString(q)}`,
-    nextPath: page.next ? `/stories.json${queryString(q, page.next)}` : null,
+    selfPath: ctx.requestPath ?? `/stories.json${queryString(q, q.cursor, true, true)}`,
+    nextPath: page.next ? `/stories.json${queryString(q, page.next, true, true)}` : null,
     stories: page.stories,
     entriesById: idx.byId,
     sources: idx.sources,
     duplicates: idx.duplicates,
+    rankedAt: page.rankedAt,
+    explain: ctx.explain,
   });
+}
+
+export function renderStoryFeed(fmt: StoryFeedFormat, idx: CatalogIndex, page: StoryPage, q: ListQuery, bodies: Map<string, EntryBodies>, ctx: RenderContext): string {
+  const path = STORY_FEED_PATHS[fmt];
+  const updated = page.stories.reduce((m, s) => {
+    const t = storyModified(s);
+    return t > m ? t : m;
+  }, idx.rev ? idx.updatedAt : new Date(0).toISOString());
+  const view: StoryFeedView = {
+    base: ctx.base,
+    selfPath: ctx.requestPath ?? `${path}${queryString(q, q.cursor, true, true)}`,
+    filterQuery: queryString(q, null, false, true),
+    nextPath: page.next ? `${path}${queryString(q, page.next, true, true)}` : null,
+    updated,
+    stories: page.stories,
+    entriesById: idx.byId,
+    duplicates: idx.duplicates,
+    sources: idx.sources,
+    bodies,
+    rankedAt: page.rankedAt,
+    ttlMinutes: ctx.ttlMinutes,
+    filterLabel: storyFilterLabel(q),
+    hubs: ctx.hubs ?? [],
+  };
+  return fmt === 'storiesJson' ? renderStoriesJsonFeed(view) : fmt === 'storiesRss' ? renderStoriesRss(view) : renderStoriesAtom(view);
 }
 
 export function renderHomePage(idx: CatalogIndex, page: StoryPage, q: ListQuery, ctx: RenderContext): string {
   return renderPage({
     base: ctx.base,
-    query: queryString(q, null),
-    nextPath: page.next ? `/${queryString(q, page.next)}` : null,
+    query: queryString(q, null, true, true),
+    entryQuery: queryString(q, null),
+    nextPath: page.next ? `/${queryString(q, page.next, true, true)}` : null,
     stories: page.stories,
+    topIds: page.topIds,
+    sort: q.sort,
     entriesById: idx.byId,
     duplicates: idx.duplicates,
     sources: idx.sources,
@@ -153,23 +202,32 @@ export function renderHomePage(idx: CatalogIndex, page: StoryPage, q: ListQuery,
 export const DEFAULT_QUERY: ListQuery = parseListQuery(new URLSearchParams());
 
 /** Formats of the pre-rendered default views, keyed as the views record stores them. */
-export type ViewFormat = FeedFormat | 'stories' | 'html';
+export type ViewFormat = FeedFormat | StoryFeedFormat | 'stories' | 'html';
+
+/** The formats that are feeds, by path: the WebSub topics (websub.ts) when PUBLIC_URL is set. */
+export const TOPIC_PATHS: Record<FeedFormat | StoryFeedFormat, string> = { ...FEED_PATHS, ...STORY_FEED_PATHS };
 
 /**
  * The unfiltered first page of every format, rendered with BASE_PLACEHOLDER as origin. The writer
- * calls this once per published revision; requests only substitute their origin.
+ * calls this once per published revision; requests only substitute their origin. `ctx.hubs` is
+ * advertised in the feeds: these pages are the WebSub topics.
  */
 export function renderDefaultViewSet(entryBundle: PageBundle, storyBundle: PageBundle, ctx: RenderContext): Record<ViewFormat, string> {
   const q = DEFAULT_QUERY;
   const entries = indexBundle(entryBundle);
   const stories = indexBundle(storyBundle);
   const page = entryPageOf(entryBundle);
+  const storyPage = storyPageOf(storyBundle);
   const bodies = new Map(entryBundle.bodies);
+  const leads = new Map(storyBundle.bodies);
   return {
     json: renderEntryPage('json', entries, page, q, bodies, ctx),
     rss: renderEntryPage('rss', entries, page, q, bodies, ctx),
     atom: renderEntryPage('atom', entries, page, q, bodies, ctx),
-    stories: renderStoryPage(stories, storyPageOf(storyBundle), q, ctx),
-    html: renderHomePage(stories, storyPageOf(storyBundle), q, ctx),
+    storiesRss: renderStoryFeed('storiesRss', stories, storyPage, q, leads, ctx),
+    storiesAtom: renderStoryFeed('storiesAtom', stories, storyPage, q, leads, ctx),
+    storiesJson: renderStoryFeed('storiesJson', stories, storyPage, q, leads, ctx),
+    stories: renderStoryPage(stories, storyPage, q, { ...ctx, hubs: [] }),
+    html: renderHomePage(stories, storyPage, q, { ...ctx, hubs: [] }),
   };
 }

@@ -18,7 +18,7 @@
  *   enclosureType), `size_in_bytes` and `duration_in_seconds` when known.
  */
 import type { StoredEntry } from '../model';
-import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, type FeedView } from './view';
+import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, hubLinks, type FeedView } from './view';
 
 export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {
   const src = view.sources[e.sourceId];
@@ -85,6 +85,7 @@ export function renderJsonFeed(view: FeedView): string {
     user_comment: 'Merged coverage from many outlets. Items carry a _marquee object naming their source, story and merged copies; see its about URL.',
     authors: [{ name: 'Marquee', url: abs(view, '/') }],
     next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
+    hubs: hubLinks(view.hubs).length ? hubLinks(view.hubs).map((url) => ({ type: 'WebSub', url })) : undefined,
     _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },
     items: view.entries.map((e) => jsonItem(view, e)),
   };

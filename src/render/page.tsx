@@ -1,12 +1,18 @@
 /**
  * The human page (`GET /`): one card per story, server-rendered with hono's JSX.
  *
- * A card shows the lead image, the headline (linking to the article it was
- * taken from), a short summary, the outlets covering the story (a coloured
- * monogram and the name: favicons would mean loading third-party images for
- * every outlet), when, and a "Full coverage" disclosure (<details>, so it
- * works without script and from the keyboard) listing every article,
- * merged copies included.
+ * With `sort=top` (the default, rank.ts) the page leads with the top stories,
+ * those two or more outlets cover, in rank order under "Top stories"; the
+ * rest of the page's stories follow under "More news", newest first. With
+ * `sort=latest` it is one list, newest first.
+ *
+ * A card shows its lead article's image, headline (linking to that article)
+ * and summary, all from that one article (stories.ts storyLead), the outlets
+ * covering the story (a coloured monogram and the name: favicons would mean
+ * loading third-party images for every outlet), why it ranks where it does
+ * ("3 outlets · 4 articles · updated 20 minutes ago"), and a "Full coverage"
+ * disclosure (<details>, so it works without script and from the keyboard)
+ * listing every article, merged copies included.
  *
  * Filters are plain links (categories) and a GET form (outlet, search), so
  * the page works without script. Times are rendered as absolute <time>
@@ -23,16 +29,23 @@
  */
 import type { FC } from 'hono/jsx';
 import type { Story } from '../model';
+import type { StorySort } from '../query';
 import type { SourceSnapshot, StoredEntry } from '../model';
 import { storyLead } from './stories';
+import { STORY_FEED_TITLE } from './storyfeeds';
 import { FEED_DESCRIPTION, FEED_TITLE, entryLink } from './view';
 
 export interface PageView {
   base: string;
-  /** Canonical query string (with `?`) of the filters on this page, without cursor, or ''. */
+  /** Canonical query string (with `?`) of the filters and order on this page, without cursor, or ''. */
   query: string;
+  /** The same filters as the entry feeds take them (no order), or ''. */
+  entryQuery: string;
   nextPath: string | null;
   stories: Story[];
+  /** Stories in the top tier of sort=top (rank.ts); empty for sort=latest. */
+  topIds: Set<string>;
+  sort: StorySort;
   entriesById: Map<string, StoredEntry>;
   duplicates: Map<string, StoredEntry[]>;
   sources: Record<string, SourceSnapshot>;
@@ -59,7 +72,9 @@ header.site .in{max-width:76rem;margin:0 auto;padding:1rem;display:flex;flex-wra
 header.site h1{margin:0;font-size:1.6rem;line-height:1.1;letter-spacing:.18em;text-transform:uppercase;color:var(--gold);font-weight:800}
 header.site h1 a{text-decoration:none}
 header.site p{margin:.2rem 0 0;font-size:.9rem;color:var(--topfg)}
-header.site ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem .5rem;margin:0;padding:0}
+header.site ul{list-style:none;display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .5rem;margin:0;padding:0}
+header.site nav ul+ul{margin-top:.35rem}
+header.site nav li{font-size:.85rem}
 header.site nav a{display:inline-block;font-size:.85rem;padding:.2rem .6rem;border:1px solid #6d6670;border-radius:999px;text-decoration:none;color:var(--topfg)}
 header.site nav a:hover{border-color:var(--gold)}
 .bar{max-width:76rem;margin:0 auto;padding:.75rem 1rem 0;display:flex;flex-wrap:wrap;gap:.75rem 1.5rem;align-items:end;justify-content:space-between}
@@ -73,7 +88,8 @@ form.filters button{width:auto;padding:0 .9rem;background:var(--accent);color:#f
 @media (prefers-color-scheme:dark){form.filters button{color:#1b1a19}}
 form.filters .clear{font-size:.9rem;line-height:2.4rem}
 main{max-width:76rem;margin:0 auto;padding:1rem}
-main>h2{font-size:1.05rem;margin:.25rem 0 .75rem;color:var(--muted);font-weight:600}
+main h2{font-size:1.05rem;margin:.25rem 0 .75rem;color:var(--muted);font-weight:600}
+main section+section{margin-top:1.75rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,21rem),1fr))}
 article.story{background:var(--card);border:1px solid var(--line);border-radius:12px;overflow:hidden;display:flex;flex-direction:column;min-width:0}
 .lead{width:100%;height:auto;aspect-ratio:16/9;object-fit:cover;display:block;background:var(--line);color:var(--muted);font-size:.8rem}
@@ -95,7 +111,7 @@ article.story{background:var(--card);border:1px solid var(--line);border-radius:
 .pages a{display:inline-block;padding:.5rem 1rem;border:1px solid var(--line);border-radius:999px;background:var(--card)}
 .empty{color:var(--muted)}
 footer{max-width:76rem;margin:0 auto;padding:1rem 1rem 2rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
-@media (min-width:56rem){.grid>article.story:first-child{grid-column:span 2;flex-direction:row}.grid>article.story:first-child .lead{width:55%;aspect-ratio:auto;min-height:100%}.grid>article.story:first-child h3{font-size:1.5rem}}
+@media (min-width:56rem){.top .grid>article.story:first-child{grid-column:span 2;flex-direction:row}.top .grid>article.story:first-child .lead{width:55%;aspect-ratio:auto;min-height:100%}.top .grid>article.story:first-child h3{font-size:1.5rem}}
 `.trim();
 
 /**
@@ -147,11 +163,16 @@ const Outlet: FC<{ id: string; view: PageView }> = ({ id, view }) => {
   );
 };
 
+/** Why a story is where it is: "3 outlets · 4 articles · updated <time>" (outlets only when more than one). */
+const Why: FC<{ story: Story; articles: number }> = ({ story, articles }) => (
+  <p class="meta">
+    {story.outlets > 1 ? `${story.outlets} outlets · ` : ''}{articles} {articles === 1 ? 'article' : 'articles'} · updated <When iso={story.updated} />
+  </p>
+);
+
 const Card: FC<{ story: Story; view: PageView }> = ({ story, view }) => {
   const lead = storyLead(story, view.entriesById);
   const members = story.entryIds.map((id) => view.entriesById.get(id)).filter((e): e is StoredEntry => !!e);
-  const head = members.find((e) => e.title === story.title) ?? members[0];
-  const headUrl = head ? entryLink(head) : null;
   const summary = lead.summary.length > 240 ? `${lead.summary.slice(0, 237).trimEnd()}…` : lead.summary;
   const coverage = members.flatMap((e) => [{ e, copy: false }, ...(view.duplicates.get(e.id) ?? []).map((d) => ({ e: d, copy: true }))]);
   const outletIds = [...new Set(coverage.map((c) => c.e.sourceId))];
@@ -159,19 +180,17 @@ const Card: FC<{ story: Story; view: PageView }> = ({ story, view }) => {
   const hid = `h-${story.id}`;
   return (
     <article class="story" aria-labelledby={hid}>
-      {image ? <img class="lead" src={image} alt={`Image: ${story.title}`} width="640" height="360" loading="lazy" decoding="async" referrerpolicy="no-referrer" /> : null}
+      {image ? <img class="lead" src={image} alt={`Image: ${lead.title}`} width="640" height="360" loading="lazy" decoding="async" referrerpolicy="no-referrer" /> : null}
       <div class="body">
-        <h3 id={hid}>{headUrl ? <a href={headUrl}>{story.title}</a> : story.title}</h3>
+        <h3 id={hid}>{lead.url ? <a href={lead.url}>{lead.title}</a> : lead.title}</h3>
         {summary ? <p class="summary">{summary}</p> : null}
         <ul class="outlets" aria-label="Covered by">
           {outletIds.map((id) => <Outlet id={id} view={view} />)}
         </ul>
-        <p class="meta">
-          <When iso={story.updated} /> · {coverage.length} {coverage.length === 1 ? 'article' : 'articles'}
-        </p>
+        <Why story={story} articles={coverage.length} />
         {coverage.length > 1 ? (
           <details>
-            <summary>Full coverage <span class="vh">of “{story.title}”</span> ({coverage.length} articles)</summary>
+            <summary>Full coverage <span class="vh">of “{lead.title}”</span> ({coverage.length} articles)</summary>
             <ul class="coverage">
               {coverage.map(({ e, copy }) => {
                 const href = entryLink(e);
@@ -192,12 +211,27 @@ const Card: FC<{ story: Story; view: PageView }> = ({ story, view }) => {
   );
 };
 
+/**
+ * The page's sections: with sort=top, its top stories in rank order, then the others ("More
+ * news", already newest first); with sort=latest, one list. Empty sections are left out.
+ */
+function sectionsOf(view: PageView): Array<{ cls: string; heading: string; stories: Story[] }> {
+  const label = (h: string) => (view.filterLabel ? `${h} (${view.filterLabel})` : h);
+  if (view.sort === 'latest') return view.stories.length ? [{ cls: 'latest', heading: label('Latest stories'), stories: view.stories }] : [];
+  const top = view.stories.filter((s) => view.topIds.has(s.id));
+  const more = view.stories.filter((s) => !view.topIds.has(s.id));
+  return [
+    { cls: 'top', heading: label(view.isFirstPage ? 'Top stories' : 'More top stories'), stories: top },
+    { cls: 'more', heading: top.length ? 'More news' : label('More news'), stories: more },
+  ].filter((sec) => sec.stories.length);
+}
+
 const Page: FC<{ view: PageView }> = ({ view }) => {
   const sources = Object.values(view.sources).sort((a, b) => a.title.localeCompare(b.title));
   const categories = [...new Set(sources.map((s) => s.category?.toLowerCase()).filter((c): c is string => !!c))].sort();
   const q = view.query;
+  const eq = view.entryQuery;
   const home = `${view.base}/`;
-  const heading = view.filterLabel ? `Stories (${view.filterLabel})` : view.isFirstPage ? 'Top stories' : 'Older stories';
   return (
     <html lang="en">
       <head>
@@ -205,9 +239,12 @@ const Page: FC<{ view: PageView }> = ({ view }) => {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE}</title>
         <meta name="description" content={FEED_DESCRIPTION} />
-        <link rel="alternate" type="application/rss+xml" title={`${FEED_TITLE} (RSS)`} href={`${view.base}/feed.xml${q}`} />
-        <link rel="alternate" type="application/atom+xml" title={`${FEED_TITLE} (Atom)`} href={`${view.base}/feed.atom${q}`} />
-        <link rel="alternate" type="application/feed+json" title={`${FEED_TITLE} (JSON Feed)`} href={`${view.base}/feed.json${q}`} />
+        <link rel="alternate" type="application/rss+xml" title={`${STORY_FEED_TITLE} (RSS)`} href={`${view.base}/stories.xml${q}`} />
+        <link rel="alternate" type="application/atom+xml" title={`${STORY_FEED_TITLE} (Atom)`} href={`${view.base}/stories.atom${q}`} />
+        <link rel="alternate" type="application/feed+json" title={`${STORY_FEED_TITLE} (JSON Feed)`} href={`${view.base}/stories.feed.json${q}`} />
+        <link rel="alternate" type="application/rss+xml" title={`${FEED_TITLE}, every article (RSS)`} href={`${view.base}/feed.xml${eq}`} />
+        <link rel="alternate" type="application/atom+xml" title={`${FEED_TITLE}, every article (Atom)`} href={`${view.base}/feed.atom${eq}`} />
+        <link rel="alternate" type="application/feed+json" title={`${FEED_TITLE}, every article (JSON Feed)`} href={`${view.base}/feed.json${eq}`} />
         <style dangerouslySetInnerHTML={{ __html: PAGE_CSS }} />
       </head>
       <body>
@@ -220,9 +257,16 @@ const Page: FC<{ view: PageView }> = ({ view }) => {
             </div>
             <nav aria-label="Subscribe">
               <ul>
-                <li><a href={`${view.base}/feed.xml${q}`}>RSS</a></li>
-                <li><a href={`${view.base}/feed.atom${q}`}>Atom</a></li>
-                <li><a href={`${view.base}/feed.json${q}`}>JSON Feed</a></li>
+                <li>Stories:</li>
+                <li><a href={`${view.base}/stories.xml${q}`}>RSS <span class="vh">of the stories</span></a></li>
+                <li><a href={`${view.base}/stories.atom${q}`}>Atom <span class="vh">of the stories</span></a></li>
+                <li><a href={`${view.base}/stories.feed.json${q}`}>JSON Feed <span class="vh">of the stories</span></a></li>
+              </ul>
+              <ul>
+                <li>Every article:</li>
+                <li><a href={`${view.base}/feed.xml${eq}`}>RSS <span class="vh">of every article</span></a></li>
+                <li><a href={`${view.base}/feed.atom${eq}`}>Atom <span class="vh">of every article</span></a></li>
+                <li><a href={`${view.base}/feed.json${eq}`}>JSON Feed <span class="vh">of every article</span></a></li>
                 <li><a href={`${view.base}/sources.opml`}>OPML</a></li>
               </ul>
             </nav>
@@ -239,6 +283,7 @@ const Page: FC<{ view: PageView }> = ({ view }) => {
           </nav>
           <form class="filters" role="search" method="get" action={home} aria-label="Filter stories">
             {view.selectedCategory ? <input type="hidden" name="category" value={view.selectedCategory} /> : null}
+            {view.sort === 'latest' ? <input type="hidden" name="sort" value="latest" /> : null}
             <label>
               Outlet
               <select name="source">
@@ -255,13 +300,20 @@ const Page: FC<{ view: PageView }> = ({ view }) => {
           </form>
         </div>
         <main id="stories" tabindex={-1}>
-          <h2>{heading}</h2>
           {view.stories.length === 0 ? (
-            <p class="empty">{view.filterLabel ? 'No stories match these filters.' : 'No stories yet. The next refresh will bring some.'}</p>
+            <>
+              <h2>{view.filterLabel ? `Stories (${view.filterLabel})` : 'Stories'}</h2>
+              <p class="empty">{view.filterLabel ? 'No stories match these filters.' : 'No stories yet. The next refresh will bring some.'}</p>
+            </>
           ) : null}
-          <div class="grid">
-            {view.stories.map((s) => <Card story={s} view={view} />)}
-          </div>
+          {sectionsOf(view).map((sec) => (
+            <section class={sec.cls} aria-labelledby={`sec-${sec.cls}`}>
+              <h2 id={`sec-${sec.cls}`}>{sec.heading}</h2>
+              <div class="grid">
+                {sec.stories.map((s) => <Card story={s} view={view} />)}
+              </div>
+            </section>
+          ))}
           {view.nextPath ? <nav class="pages" aria-label="Pages"><a rel="next" href={`${view.base}${view.nextPath}`}>Older stories</a></nav> : null}
         </main>
         <footer>

@@ -24,7 +24,8 @@
  */
 import type { Enclosure } from '../model';
 import {
-  FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, relatedUrls, type FeedView,
+  FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, hubLinks, relatedUrls,
+  type FeedView,
 } from './view';
 
 /** RFC 822 date as the RSS profile wants it: `Thu, 26 Nov 2026 08:00:00 GMT`. */
@@ -39,6 +40,7 @@ export function renderRss(view: FeedView): string {
   out.push(`<link>${escXml(abs(view, '/'))}</link>`);
   out.push(`<description>${escXml(FEED_DESCRIPTION)}</description>`);
   out.push(`<atom:link rel="self" type="application/rss+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
+  for (const h of hubLinks(view.hubs)) out.push(`<atom:link rel="hub" href="${escXml(h)}"/>`);
   if (view.nextPath) out.push(`<atom:link rel="next" type="application/rss+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
   out.push(`<lastBuildDate>${rfc822(view.updated)}</lastBuildDate>`);
   out.push('<docs>https://www.rssboard.org/rss-specification</docs>');

@@ -44,6 +44,18 @@ export interface FeedView {
   ttlMinutes: number;
   /** A human label for filtered views, e.g. "source: variety". */
   filterLabel: string | null;
+  /** WebSub hubs to advertise; empty except on the unfiltered first pages (hubLinks). */
+  hubs: string[];
+}
+
+/**
+ * The WebSub hubs a feed advertises (W3C WebSub §4: `rel="hub"` beside `rel="self"`, the topic).
+ * Only the unfiltered first page of each feed is a topic Marquee pings after a run (websub.ts);
+ * a filtered or later page would never be pinged, so the renderers are handed hubs only for
+ * those topics, and only when PUBLIC_URL fixes the topic's URL.
+ */
+export function hubLinks(hubs: string[]): string[] {
+  return hubs.filter((h) => /^https?:\/\//i.test(h));
 }
 
 export function entryTag(id: string): string {
@@ -121,7 +133,7 @@ export function escPlain(s: string): string {
   return xmlSafe(s).replace(/&/g, '&#x26;').replace(/</g, '&#x3C;').replace(/>/g, '&gt;');
 }
 
-export function abs(view: FeedView, path: string): string {
+export function abs(view: Pick<FeedView, 'base'>, path: string): string {
   return `${view.base}${path}`;
 }
 

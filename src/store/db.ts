@@ -10,6 +10,7 @@
  */
 import type { ListQuery } from '../query';
 import type { EntryBodies, Source, SourceSnapshot, SourceState, Story, StoredEntry } from '../model';
+import type { Subscription } from '../websub-state';
 import { Sql, type SqlValue } from './sql';
 
 interface EntryRow extends Record<string, SqlStorageValue> {
@@ -29,6 +30,11 @@ interface StoryRow extends Record<string, SqlStorageValue> {
   lead_id: string;
   first: string;
   updated: string;
+  outlets: number;
+  momentum: number;
+  rank: number | null;
+  seen: string;
+  grown_at: string | null;
 }
 
 interface SourceRow extends Record<string, SqlStorageValue> {
@@ -65,7 +71,8 @@ function toEntry(r: EntryRow): StoredEntry {
 function toStory(r: StoryRow): Story {
   return {
     id: r.id, title: r.title, size: r.size, sourceIds: JSON.parse(r.source_ids), entryIds: JSON.parse(r.entry_ids),
-    leadId: r.lead_id, first: r.first, updated: r.updated,
+    leadId: r.lead_id, first: r.first, updated: r.updated, outlets: r.outlets, momentum: r.momentum,
+    rank: r.rank ?? Date.parse(r.updated), seen: r.seen || r.updated, grownAt: r.grown_at,
   };
 }
 
@@ -122,6 +129,7 @@ export class CatalogDb {
     this.sql.run("UPDATE sources SET id = ?, state = json_set(state, '$.id', ?) WHERE id = ?", to, to, from);
     this.sql.run('UPDATE entries SET source_id = ? WHERE source_id = ?', to, from);
     this.sql.run('UPDATE OR REPLACE tombstones SET source_id = ? WHERE source_id = ?', to, from);
+    this.sql.run("UPDATE websub SET source_id = ?, doc = json_set(doc, '$.sourceId', ?) WHERE source_id = ?", to, to, from);
   }
 
   state(id: string): SourceState | null {
@@ -225,6 +233,12 @@ export class CatalogDb {
     return new Map(rows.filter((r) => r.summary_html || r.content_html).map((r) => [r.id, [r.summary_html, r.content_html]]));
   }
 
+  /** Summary HTML only (content left empty), for story views that show each lead's summary. */
+  summaries(ids: string[]): Map<string, EntryBodies> {
+    const rows = this.sql.inChunks<{ id: string; summary_html: string }>(ids, (p) => `SELECT id, summary_html FROM entries WHERE id IN (${p}) AND summary_html != ''`);
+    return new Map(rows.map((r) => [r.id, [r.summary_html, '']]));
+  }
+
   /** Every entry (primaries and copies) of these stories. */
   entriesOfStories(storyIds: string[]): StoredEntry[] {
     return this.sql.inChunks<EntryRow>(storyIds, (p) => `SELECT ${ENTRY_COLS} FROM entries WHERE story_id IN (${p})`).map(toEntry);
@@ -290,11 +304,25 @@ export class CatalogDb {
 
   saveStory(s: Story): void {
     this.sql.run(
-      `INSERT INTO stories (id, title, size, source_ids, entry_ids, lead_id, first, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO stories (id, title, size, source_ids, entry_ids, lead_id, first, updated, outlets, momentum, rank, seen, grown_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET title = excluded.title, size = excluded.size, source_ids = excluded.source_ids,
-         entry_ids = excluded.entry_ids, lead_id = excluded.lead_id, first = excluded.first, updated = excluded.updated`,
+         entry_ids = excluded.entry_ids, lead_id = excluded.lead_id, first = excluded.first, updated = excluded.updated,
+         outlets = excluded.outlets, momentum = excluded.momentum, rank = excluded.rank, seen = excluded.seen, grown_at = excluded.grown_at`,
       s.id, s.title, s.size, JSON.stringify(s.sourceIds), JSON.stringify(s.entryIds), s.leadId, s.first, s.updated,
+      s.outlets, s.momentum, s.rank, s.seen, s.grownAt,
     );
+  }
+
+  /** Stories stored before ranking existed (schema migration 3), at most `limit`. */
+  storiesWithoutRank(limit: number): Array<Pick<Story, 'id' | 'updated' | 'outlets' | 'momentum'>> {
+    return this.sql.all<{ id: string; updated: string; outlets: number; momentum: number }>(
+      'SELECT id, updated, outlets, momentum FROM stories WHERE rank IS NULL LIMIT ?', limit,
+    );
+  }
+
+  setRank(id: string, rank: number): void {
+    this.sql.run('UPDATE stories SET rank = ? WHERE id = ?', rank, id);
   }
 
   deleteStory(id: string): void {
@@ -307,6 +335,33 @@ export class CatalogDb {
 
   storyCount(): number {
     return this.sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM stories')?.n ?? 0;
+  }
+
+  // ---- WebSub subscriptions --------------------------------------------------------------
+
+  subscription(token: string): Subscription | null {
+    const r = this.sql.one<{ doc: string }>('SELECT doc FROM websub WHERE token = ?', token);
+    return r ? (JSON.parse(r.doc) as Subscription) : null;
+  }
+
+  subscriptionsOf(sourceId: string): Subscription[] {
+    return this.sql.all<{ doc: string }>('SELECT doc FROM websub WHERE source_id = ? ORDER BY token', sourceId).map((r) => JSON.parse(r.doc) as Subscription);
+  }
+
+  /** Every subscription (at most a few per configured or just-removed source). */
+  subscriptions(): Subscription[] {
+    return this.sql.all<{ doc: string }>('SELECT doc FROM websub ORDER BY source_id, token').map((r) => JSON.parse(r.doc) as Subscription);
+  }
+
+  saveSubscription(s: Subscription): void {
+    this.sql.run(
+      'INSERT INTO websub (token, source_id, doc) VALUES (?, ?, ?) ON CONFLICT(token) DO UPDATE SET source_id = excluded.source_id, doc = excluded.doc',
+      s.token, s.sourceId, JSON.stringify(s),
+    );
+  }
+
+  deleteSubscription(token: string): void {
+    this.sql.run('DELETE FROM websub WHERE token = ?', token);
   }
 
   // ---- runs ------------------------------------------------------------------
@@ -355,26 +410,71 @@ export class CatalogDb {
     return this.sql.all<EntryRow>(sql, ...params, q.limit + 1).map(toEntry);
   }
 
-  /** A page of stories with an entry matching `q` (any entry, copies included), latest update first. */
-  storyPage(q: ListQuery): Story[] {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    const filter = filterSql({ ...q, story: null }, 'e');
-    if (filter.where.length) {
-      where.push(`s.id IN (SELECT e.story_id FROM entries e WHERE ${filter.where.join(' AND ')})`);
-      params.push(...filter.params);
+  /**
+   * A page of stories with an entry matching `q` (any entry, copies included), latest update
+   * first, after `after` (the sort=latest order). `exclude` leaves out the top tier of sort=top.
+   */
+  storyPage(q: ListQuery, after: { t: number; id: string } | null = q.cursor, limit = q.limit + 1, exclude: TopTier | null = null): Story[] {
+    const { where, params } = storyFilterSql(q);
+    if (exclude) {
+      where.push('NOT (s.outlets >= ? AND s.seen >= ?)');
+      params.push(exclude.minOutlets, exclude.seenSince);
     }
-    if (q.story) {
-      where.push('s.id = ?');
-      params.push(q.story);
-    }
-    if (q.cursor) {
+    if (after) {
       where.push('(s.updated < ? OR (s.updated = ? AND s.id < ?))');
-      params.push(iso(q.cursor.t), iso(q.cursor.t), q.cursor.id);
+      params.push(iso(after.t), iso(after.t), after.id);
     }
     const sql = `SELECT s.* FROM stories s${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY s.updated DESC, s.id DESC LIMIT ?`;
-    return this.sql.all<StoryRow>(sql, ...params, q.limit + 1).map(toStory);
+    return this.sql.all<StoryRow>(sql, ...params, limit).map(toStory);
   }
+
+  /**
+   * The top tier of sort=top (rank.ts): stories matching `q` with enough outlets whose newest
+   * coverage was first seen since `tier.seenSince`, highest rank first, after `after`. The
+   * candidates are read through the `seen` index, so the cost follows the horizon, not the catalog.
+   */
+  topStoryPage(q: ListQuery, tier: TopTier, after: { t: number; id: string } | null, limit: number): Story[] {
+    const { sql, params } = topStorySql(q, tier, after);
+    return this.sql.all<StoryRow>(sql, ...params, limit).map(toStory);
+  }
+}
+
+/**
+ * The top tier's query. `INDEXED BY stories_seen`: the candidates are the stories whose newest
+ * coverage is within the horizon, read by range, then sorted by rank; left to choose, SQLite
+ * may walk the rank index instead and, when the tier has fewer stories than the page, every story.
+ */
+export function topStorySql(q: ListQuery, tier: TopTier, after: { t: number; id: string } | null): { sql: string; params: SqlValue[] } {
+  const { where, params } = storyFilterSql(q);
+  where.push('s.seen >= ?', 's.outlets >= ?');
+  params.push(tier.seenSince, tier.minOutlets);
+  if (after) {
+    where.push('(s.rank < ? OR (s.rank = ? AND s.id < ?))');
+    params.push(after.t, after.t, after.id);
+  }
+  return { sql: `SELECT s.* FROM stories s INDEXED BY stories_seen WHERE ${where.join(' AND ')} ORDER BY s.rank DESC, s.id DESC LIMIT ?`, params };
+}
+
+/** Which stories form the top tier of sort=top: at least `minOutlets` outlets, newest coverage seen since `seenSince`. */
+export interface TopTier {
+  minOutlets: number;
+  seenSince: string;
+}
+
+/** The story filters of a list query (any entry of the story matches; `story` names one). */
+function storyFilterSql(q: ListQuery): { where: string[]; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const filter = filterSql({ ...q, story: null }, 'e');
+  if (filter.where.length) {
+    where.push(`s.id IN (SELECT e.story_id FROM entries e WHERE ${filter.where.join(' AND ')})`);
+    params.push(...filter.params);
+  }
+  if (q.story) {
+    where.push('s.id = ?');
+    params.push(q.story);
+  }
+  return { where, params };
 }
 
 /** The entry filters of a list query as SQL over the entries alias `a`. */

@@ -11,11 +11,13 @@
  * the object never waits on the network; it plans, commits results, and
  * publishes the default views to KV (views.ts), which is what the edge reads.
  *
- * RPC surface (called through the stub by refresh.ts, serve.ts and app.ts):
- *   plan / markQueued / commit / finish   one ingest run
+ * RPC surface (called through the stub by refresh.ts, serve.ts, app.ts and websub.ts):
+ *   plan / markQueued / commit / finish   one ingest run (a WebSub push is one too)
  *   replaceSources / resume               admin transitions
  *   sourceList / adminSources / health / runs / entryPage / storyPage   reads
  *   publish / alarm                       views to KV (alarm retries a failed write)
+ *   websubWork / websubSettle             what WebSub requests are due, and how they went
+ *   websubLookup / websubVerify / websubRecord   a hub calling back (websub-routes.ts)
  */
 import { DurableObject } from 'cloudflare:workers';
 import { commit, currentState, replaceSources, type CommitInput, type CommitReport } from '../commit';
@@ -23,9 +25,16 @@ import { loadConfig, type Env, type RunConfig } from '../config';
 import { healthCounts, onDeferred, onQueued, onResume, type HealthStatus } from '../health';
 import type { RunSummary, Source, SourceState } from '../model';
 import type { ListQuery } from '../query';
-import { DEFAULT_QUERY, RENDER_VERSION, renderDefaultViewSet } from '../render/index';
+import { fnv1a } from '../hash';
+import { DEFAULT_QUERY, RENDER_VERSION, TOPIC_PATHS, renderDefaultViewSet, type ViewFormat } from '../render/index';
+import { rankKey } from '../rank';
 import { planRun, type NotDueReason } from '../schedule';
 import { DEFAULT_SOURCES } from '../sources';
+import { topicHubs, type SubscriptionRequest } from '../websub';
+import {
+  dueAction, isActive, onPushed, onRejected, onRequestFailed, onRequested, onVerify, statusOf,
+  type Subscription, type SubscriptionStatus, type VerifyRequest,
+} from '../websub-state';
 import { CatalogDb } from './db';
 import { entryPageBundle, revisionOf, storyPageBundle, type PageBundle } from './pages';
 import { migrate } from './schema';
@@ -46,6 +55,8 @@ export interface PlannedSource {
 }
 
 export interface PlanResult {
+  /** WebSub subscription requests due now: the run keeps this much of its budget for them. */
+  websubDue: number;
   unknownSource: boolean;
   sourcesTotal: number;
   take: PlannedSource[];
@@ -71,15 +82,29 @@ export interface CatalogApi {
   resume(req: { id: string; now: string; config: RunConfig }): Promise<SourceState | null>;
   sourceList(): Promise<{ sources: Source[]; updatedAt: string | null; rev: number }>;
   adminSources(req: { config: RunConfig }): Promise<AdminSources>;
-  health(req: { config: RunConfig }): Promise<{ counts: Record<HealthStatus, number>; overdue: number; queued: number; lastRun: RunSummary | null }>;
+  health(req: { config: RunConfig }): Promise<HealthReport>;
   runs(req: { limit: number; before: number | null }): Promise<Array<{ n: number; summary: RunSummary }>>;
   entryPage(q: ListQuery): Promise<PageBundle>;
   storyPage(q: ListQuery): Promise<PageBundle>;
   publish(req: { config: RunConfig }): Promise<{ written: boolean; bytes: number }>;
+  websubWork(req: { now: string; config: RunConfig; maxRequests: number }): Promise<{ pings: string[]; requests: SubscriptionRequest[] }>;
+  websubSettle(req: { now: string; config: RunConfig; pingsSent: string[]; failures: Array<{ token: string; code: string; message: string }>; unsent: string[] }): Promise<null>;
+  websubLookup(req: { token: string; now: string }): Promise<{ source: Source | null; secret: string; topic: string; active: boolean } | null>;
+  websubVerify(req: { token: string; now: string; config: RunConfig; verify: VerifyRequest }): Promise<'confirm' | 'noted' | 'refuse'>;
+  websubRecord(req: { token: string; now: string; event: 'pushed' | 'rejected' }): Promise<null>;
+}
+
+export interface HealthReport {
+  counts: Record<HealthStatus, number>;
+  overdue: number;
+  queued: number;
+  lastRun: (RunSummary & { n: number }) | null;
+  /** Subscriptions to sources' hubs by status, and publish pings not yet delivered. */
+  websub: { subscriptions: Partial<Record<SubscriptionStatus, number>>; pendingPings: number };
 }
 
 export interface AdminSources {
-  rows: Array<{ source: Source; state: SourceState; entries: number; savedAt: string | null }>;
+  rows: Array<{ source: Source; state: SourceState; entries: number; savedAt: string | null; subscriptions: Subscription[] }>;
   updatedAt: string | null;
   lastRun: RunSummary | null;
 }
@@ -96,6 +121,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
     this.db = new CatalogDb(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql);
+      backfillRanks(this.db);
       if (this.db.meta('initialized') === null) await this.initialize();
     });
   }
@@ -121,12 +147,19 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
       const now = new Date(req.now);
       const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, cfg) }));
       const byId = new Map(rows.map((r) => [r.source.id, r]));
+      const websubDue = cfg.publicUrl ? this.db.subscriptions().filter((x) => dueAction(x, now, cfg) !== null).length : 0;
       if (req.only && !byId.has(req.only)) {
-        return { unknownSource: true, sourcesTotal: rows.length, take: [], deferred: [], notDue: {}, onlyReason: null };
+        return { websubDue, unknownSource: true, sourcesTotal: rows.length, take: [], deferred: [], notDue: {}, onlyReason: null };
       }
-      const plan = planRun(rows.map((r) => r.state), now, cfg, { manual: req.manual, budget: cfg.subrequestBudget, only: req.only });
+      // A source whose hub pushes to us is still polled, but at WEBSUB_POLL_MINUTES at least.
+      const pushed = new Set(this.db.subscriptions().filter((x) => isActive(x, now)).map((x) => x.sourceId));
+      const states = rows.map((r) => (pushed.has(r.source.id) ? { ...r.state, intervalMinutes: Math.max(r.state.intervalMinutes, cfg.websubPollMinutes) } : r.state));
+      // The run keeps part of its budget for due WebSub requests and publish pings (websub.ts).
+      const budget = Math.max(1, cfg.subrequestBudget - websubReserve(cfg, websubDue));
+      const plan = planRun(states, now, cfg, { manual: req.manual, budget, only: req.only });
       const onlyReason = req.only && !plan.take.length ? (Object.keys(plan.notDue)[0] as NotDueReason | undefined) ?? null : null;
       return {
+        websubDue,
         unknownSource: false,
         sourcesTotal: rows.length,
         take: plan.take.map((id) => byId.get(id)!),
@@ -201,22 +234,31 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
   }
 
   async adminSources(req: { config: RunConfig }): Promise<AdminSources> {
-    const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, req.config), entries: r.entries, savedAt: r.savedAt }));
+    const subs = new Map<string, Subscription[]>();
+    for (const x of this.db.subscriptions()) subs.set(x.sourceId, [...(subs.get(x.sourceId) ?? []), x]);
+    const rows = this.db.sourcesWithState().map((r) => ({
+      source: r.source, state: currentState(this.db, r.source, req.config), entries: r.entries, savedAt: r.savedAt, subscriptions: subs.get(r.source.id) ?? [],
+    }));
     return { rows, updatedAt: this.db.meta('sources_updated_at'), lastRun: this.lastRun() };
   }
 
-  async health(req: { config: RunConfig }) {
+  async health(req: { config: RunConfig }): Promise<HealthReport> {
     const states = this.db.sourcesWithState().map((r) => currentState(this.db, r.source, req.config));
+    const now = new Date();
+    const subscriptions: Partial<Record<SubscriptionStatus, number>> = {};
+    for (const x of this.db.subscriptions()) subscriptions[statusOf(x, now)] = (subscriptions[statusOf(x, now)] ?? 0) + 1;
     return {
       counts: healthCounts(states),
       overdue: states.filter((s) => s.dueSince).length,
       queued: states.filter((s) => s.queuedAt).length,
       lastRun: this.lastRun(),
+      websub: { subscriptions, pendingPings: this.pendingPings().length },
     };
   }
 
-  private lastRun(): RunSummary | null {
-    return (this.db.runs(1, null)[0]?.summary as RunSummary | undefined) ?? null;
+  private lastRun(): (RunSummary & { n: number }) | null {
+    const row = this.db.runs(1, null)[0];
+    return row ? { ...(row.summary as RunSummary), n: row.n } : null;
   }
 
   async runs(req: { limit: number; before: number | null }): Promise<Array<{ n: number; summary: RunSummary }>> {
@@ -251,12 +293,14 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
     const { rev, updatedAt } = revisionOf(this.db);
     const mark = `${rev}|${updatedAt}|${RENDER_VERSION}`;
     if (this.db.meta('published') === mark) return { written: false, bytes: 0 };
-    const formats = renderDefaultViewSet(entryPageBundle(this.db, DEFAULT_QUERY), storyPageBundle(this.db, DEFAULT_QUERY), { base: BASE_PLACEHOLDER, ttlMinutes: cfg.cronIntervalMinutes });
+    const hubs = topicHubs(cfg);
+    const formats = renderDefaultViewSet(entryPageBundle(this.db, DEFAULT_QUERY), storyPageBundle(this.db, DEFAULT_QUERY), { base: BASE_PLACEHOLDER, ttlMinutes: cfg.cronIntervalMinutes, hubs });
     try {
       const bytes = await writeViews(this.env.MARQUEE_KV, {
         schema: 2, rev, builtAt: updatedAt, lastModified: new Date(updatedAt).toUTCString(), renderVersion: RENDER_VERSION, formats,
       });
       this.db.setMeta('published', mark);
+      if (hubs.length) this.queuePings(formats);
       return { written: true, bytes };
     } catch (err) {
       // KV allows one write per second per key; a refused write is retried by the alarm.
@@ -273,6 +317,106 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
 
   override async alarm(): Promise<void> {
     await this.publish({ config: loadConfig(this.env) });
+  }
+
+  // ---- WebSub (websub-state.ts has the transitions, websub.ts the network) ----------------
+
+  /** Topics whose published first page changed since they were last pinged. */
+  private pendingPings(): string[] {
+    return JSON.parse(this.db.meta('websub_pings') ?? '[]') as string[];
+  }
+
+  /**
+   * After a publish: queue a ping for each feed whose body differs from the one published
+   * before (a hash per topic is kept), so a revision that left a feed's first page unchanged
+   * pings nothing.
+   */
+  private queuePings(formats: Record<ViewFormat, string>): void {
+    const hashes = JSON.parse(this.db.meta('view_hashes') ?? '{}') as Record<string, string>;
+    const pending = new Set(this.pendingPings());
+    for (const [fmt, path] of Object.entries(TOPIC_PATHS)) {
+      const h = fnv1a(formats[fmt as ViewFormat]).toString(36);
+      if (hashes[path] !== h) pending.add(path);
+      hashes[path] = h;
+    }
+    this.db.setMeta('view_hashes', JSON.stringify(hashes));
+    this.db.setMeta('websub_pings', JSON.stringify([...pending].sort()));
+  }
+
+  async websubWork(req: { now: string; config: RunConfig; maxRequests: number }): Promise<{ pings: string[]; requests: SubscriptionRequest[] }> {
+    const { value } = this.costed(() => {
+      const now = new Date(req.now);
+      const requests: SubscriptionRequest[] = [];
+      for (const x of this.db.subscriptions()) {
+        const action = dueAction(x, now, req.config);
+        if (action === 'delete') this.db.deleteSubscription(x.token);
+        else if (action && requests.length < req.maxRequests) {
+          this.db.saveSubscription(onRequested(x, now));
+          requests.push({ token: x.token, mode: action, hub: x.hub, topic: x.topic, secret: x.secret });
+        }
+      }
+      return { pings: topicHubs(req.config).length ? this.pendingPings() : [], requests };
+    });
+    return value;
+  }
+
+  async websubSettle(req: { now: string; config: RunConfig; pingsSent: string[]; failures: Array<{ token: string; code: string; message: string }>; unsent: string[] }): Promise<null> {
+    this.costed(() => {
+      const now = new Date(req.now);
+      const sent = new Set(req.pingsSent);
+      this.db.setMeta('websub_pings', JSON.stringify(this.pendingPings().filter((p) => !sent.has(p))));
+      for (const f of req.failures) {
+        const x = this.db.subscription(f.token);
+        if (x) this.db.saveSubscription(onRequestFailed(x, f, now, req.config));
+      }
+      for (const token of req.unsent) {
+        const x = this.db.subscription(token);
+        if (x) this.db.saveSubscription({ ...x, requestedAt: null });
+      }
+      return null;
+    });
+    return null;
+  }
+
+  async websubLookup(req: { token: string; now: string }): Promise<{ source: Source | null; secret: string; topic: string; active: boolean } | null> {
+    const x = this.db.subscription(req.token);
+    if (!x) return null;
+    return { source: this.db.source(x.sourceId), secret: x.secret, topic: x.topic, active: isActive(x, new Date(req.now)) };
+  }
+
+  async websubVerify(req: { token: string; now: string; config: RunConfig; verify: VerifyRequest }): Promise<'confirm' | 'noted' | 'refuse'> {
+    const { value } = this.costed(() => {
+      const x = this.db.subscription(req.token);
+      const r = x ? onVerify(x, req.verify, new Date(req.now), { defaultLeaseSeconds: req.config.websubLeaseSeconds }) : null;
+      if (!x || !r) return 'refuse' as const;
+      if (r.next) this.db.saveSubscription(r.next);
+      else this.db.deleteSubscription(x.token);
+      return r.confirm ? ('confirm' as const) : ('noted' as const);
+    });
+    return value;
+  }
+
+  async websubRecord(req: { token: string; now: string; event: 'pushed' | 'rejected' }): Promise<null> {
+    this.costed(() => {
+      const x = this.db.subscription(req.token);
+      if (x) this.db.saveSubscription(req.event === 'pushed' ? onPushed(x, new Date(req.now)) : onRejected(x, new Date(req.now)));
+      return null;
+    });
+    return null;
+  }
+}
+
+/** Requests a run keeps out of its fetch budget for WebSub: the due subscription requests and one ping per hub and topic, at most a fifth of the budget. */
+function websubReserve(cfg: RunConfig, due: number): number {
+  if (!cfg.publicUrl) return 0;
+  const pings = topicHubs(cfg).length * Object.keys(TOPIC_PATHS).length;
+  return Math.min(Math.floor(cfg.subrequestBudget / 5), due + pings);
+}
+
+/** Rank keys of stories stored before ranking existed (schema migration 3), once. */
+function backfillRanks(db: CatalogDb): void {
+  for (let batch = db.storiesWithoutRank(1000); batch.length; batch = db.storiesWithoutRank(1000)) {
+    for (const s of batch) db.setRank(s.id, rankKey(s.updated, s.outlets, s.momentum));
   }
 }
 

@@ -7,8 +7,10 @@
  * requests (serve.ts, over RPC), so both render from one shape.
  */
 import type { Cursor, ListQuery } from '../query';
+import { RANKING } from '../config';
 import type { EntryBodies, SourceSnapshot, Story, StoredEntry } from '../model';
-import type { CatalogDb } from './db';
+import { horizonStart } from '../rank';
+import type { CatalogDb, TopTier } from './db';
 
 export interface PageBundle {
   /** The catalog revision and its time: the version ETags and cache keys derive from. */
@@ -21,9 +23,15 @@ export interface PageBundle {
   stories: Story[];
   /** Every entry (primaries and copies) of `stories`. */
   members: StoredEntry[];
-  /** HTML of the page's entries (entry pages only). */
+  /** HTML of the page's entries; on story pages, the summary HTML of each story's lead article. */
   bodies: Array<[string, EntryBodies]>;
   next: Cursor | null;
+  /**
+   * Story pages: the time the page was ranked at (the revision's, or the first page's when paging
+   * on) and which of its stories are in the top tier of sort=top (rank.ts). Empty for sort=latest.
+   */
+  rankedAt?: string;
+  topIds?: string[];
 }
 
 export function revisionOf(db: CatalogDb): { rev: number; updatedAt: string } {
@@ -48,17 +56,54 @@ export function entryPageBundle(db: CatalogDb, q: ListQuery): PageBundle {
 }
 
 export function storyPageBundle(db: CatalogDb, q: ListQuery): PageBundle {
-  const rows = db.storyPage(q);
-  const stories = rows.slice(0, q.limit);
-  const last = stories[stories.length - 1];
-  const next = rows.length > q.limit && last ? { t: Date.parse(last.updated), id: last.id } : null;
+  const revision = revisionOf(db);
+  const ref = q.cursor?.top?.ref ?? Date.parse(revision.updatedAt);
+  const { stories, top, next } = q.sort === 'top' ? topPage(db, q, ref) : latestPage(db, q);
   return {
-    ...revisionOf(db),
+    ...revision,
     sources: db.snapshots(),
     entries: [],
     stories,
     members: db.entriesOfStories(stories.map((s) => s.id)),
-    bodies: [],
+    bodies: [...db.summaries(stories.map((s) => s.leadId))],
     next,
+    rankedAt: new Date(ref).toISOString(),
+    topIds: [...top],
   };
+}
+
+interface StoryRows {
+  stories: Story[];
+  top: Set<string>;
+  next: Cursor | null;
+}
+
+function latestPage(db: CatalogDb, q: ListQuery): StoryRows {
+  const rows = db.storyPage(q);
+  const stories = rows.slice(0, q.limit);
+  const last = stories[stories.length - 1];
+  return { stories, top: new Set(), next: rows.length > q.limit && last ? { t: Date.parse(last.updated), id: last.id } : null };
+}
+
+/**
+ * sort=top (rank.ts): the top tier by rank, then, once it runs out, every other story newest
+ * first. `limit + 1` rows are read in all, so the caller knows whether a next page exists; the
+ * cursor says which tier it stopped in.
+ */
+function topPage(db: CatalogDb, q: ListQuery, ref: number): StoryRows {
+  const tier: TopTier = { minOutlets: RANKING.minOutlets, seenSince: horizonStart(ref) };
+  const c = q.cursor;
+  const first = !c || c.top?.tier === 1 ? db.topStoryPage(q, tier, c ? { t: c.t, id: c.id } : null, q.limit + 1) : [];
+  const rest = first.length > q.limit ? [] : db.storyPage(q, c?.top?.tier === 2 ? { t: c.t, id: c.id } : null, q.limit + 1 - first.length, tier);
+  const rows = [...first, ...rest];
+  const stories = rows.slice(0, q.limit);
+  const top = new Set(first.slice(0, q.limit).map((s) => s.id));
+  const last = stories[stories.length - 1];
+  let next: Cursor | null = null;
+  if (rows.length > q.limit && last) {
+    next = top.has(last.id)
+      ? { t: last.rank, id: last.id, top: { ref, tier: 1 } }
+      : { t: Date.parse(last.updated), id: last.id, top: { ref, tier: 2 } };
+  }
+  return { stories, top, next };
 }

@@ -5,15 +5,18 @@
  * far a database has come. Add a migration; never edit one that shipped.
  *
  * Tables:
- *   meta        key/value: schema version, catalog revision, what was published to KV
+ *   meta        key/value: schema version, catalog revision, what was published to KV, the
+ *               published feeds' hashes and the WebSub publish pings still to send
  *   sources     the configured source list, each with its polling state (JSON) and entry count
  *   entries     one row per retained entry: the columns queries filter and sort on, the rest of
  *               the record as JSON (`doc`), and its sanitized HTML
  *   entries_fts FTS5 index over title and summary, kept in step by triggers (`q=`)
  *   tombstones  (source, item) pairs retention removed, so a feed that still lists them does not
  *               bring them back as new
- *   stories     one row per story: its members (primaries, newest first), outlets, times, lead
+ *   stories     one row per story: its members (primaries, newest first), outlets, times, lead,
+ *               ranking key (rank.ts) and when its coverage last grew
  *   runs        the last run summaries, newest last (GET /admin/runs)
+ *   websub      WebSub subscriptions to sources' hubs, by callback token (websub-state.ts)
  *   term_df, source_docs, source_df, open_stories, story_terms, dup_records, dup_keys,
  *   dup_postings  the grouping and dedupe state (grouping-sql.ts, grouping-state.ts)
  *
@@ -99,6 +102,26 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE dup_keys (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE dup_postings (key INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
   DROP TABLE blobs;
+  `,
+  // 3: ranking (rank.ts). Outlets and the first-seen time of the newest coverage are filled in
+  // here; `rank` needs a logarithm, which SQLite may lack, so the object fills the NULLs in on
+  // start (object.ts backfillRanks), with momentum 1 until the story next changes.
+  `
+  ALTER TABLE stories ADD COLUMN outlets INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE stories ADD COLUMN momentum INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE stories ADD COLUMN rank INTEGER;
+  ALTER TABLE stories ADD COLUMN seen TEXT NOT NULL DEFAULT '';
+  ALTER TABLE stories ADD COLUMN grown_at TEXT;
+  UPDATE stories SET outlets = json_array_length(source_ids),
+    seen = COALESCE((SELECT MAX(e.first_seen) FROM entries e WHERE e.story_id = stories.id AND e.dup_of IS NULL), updated);
+  CREATE INDEX stories_rank ON stories(rank, id);
+  CREATE INDEX stories_seen ON stories(seen);
+  `,
+  // 4: WebSub subscriptions to sources' hubs (websub-state.ts), one row per callback token. A row
+  // outlives its source until the hub confirms the unsubscription.
+  `
+  CREATE TABLE websub (token TEXT PRIMARY KEY, source_id TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX websub_source ON websub(source_id);
   `,
 ];
 

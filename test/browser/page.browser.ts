@@ -8,16 +8,18 @@
  * logs no error (a CSP violation would be one).
  *
  * Screenshots at 390 px and 1280 px go to test-results/browser/ (an artifact of
- * every run); UPDATE_SCREENSHOTS=1 also copies the phone, desktop and "full
- * coverage" ones to docs/screenshots/, which the README links. The machine is offline, so the outlets' images are answered
- * with generated placeholder gradients (see `placeholder`); every other request
- * off the Marquee origin is refused.
+ * every run). The ones the README shows are taken on the real-feed set (the
+ * second instance, real-feeds.ts, when ../shared is there), with its top
+ * stories first; UPDATE_SCREENSHOTS=1 copies them (phone, desktop, and a top
+ * story's "Full coverage" open) to docs/screenshots/. The machine is offline,
+ * so the outlets' images are answered with generated placeholder gradients
+ * (see `placeholder`); every other request off the Marquee origin is refused.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../clients/dev-server';
 import { getJson, origin } from '../clients/queries';
 import { CHROMIUM, requireTool } from '../clients/tools';
@@ -43,7 +45,7 @@ let context: BrowserContext;
 let profile: string;
 const problems: string[] = [];
 
-async function open(path: string, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+async function open(path: string, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light', base = origin()): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await page.emulateMedia({ colorScheme });
@@ -53,12 +55,12 @@ async function open(path: string, viewport: { width: number; height: number }, c
   page.on('pageerror', (e) => problems.push(`${path}: ${e.message}`));
   await page.route('**/*', (route) => {
     const req = route.request();
-    if (req.url().startsWith(origin())) return route.continue();
+    if (req.url().startsWith(base)) return route.continue();
     if (req.resourceType() === 'image') return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: placeholder(req.url()) });
     problems.push(`${path}: unexpected request to ${req.url()}`);
     return route.abort();
   });
-  const res = await page.goto(`${origin()}${path}`, { waitUntil: 'load' });
+  const res = await page.goto(`${base}${path}`, { waitUntil: 'load' });
   expect(res?.status(), path).toBe(200);
   // Lazy images in the first screen have loaded.
   await page.waitForFunction(() => {
@@ -97,7 +99,7 @@ function contrasts(page: Page): Promise<Array<{ what: string; ratio: number }>> 
       }
       return [255, 255, 255, 1];
     };
-    const sel = 'h1 a, header.site p, header.site nav a, .cats a, form.filters label, form.filters button, form.filters input, form.filters select, main > h2, .story h3, .story h3 a, .summary, .outlets li, .meta, .story summary, .coverage a, .coverage span, footer p, .pages a';
+    const sel = 'h1 a, header.site p, header.site nav li, header.site nav a, .cats a, form.filters label, form.filters button, form.filters input, form.filters select, main h2, .story h3, .story h3 a, .summary, .outlets li, .meta, .story summary, .coverage a, .coverage span, footer p, .pages a';
     return [...w.document.querySelectorAll(sel)].map((el: any) => {
       const fg = lum(rgba(w.getComputedStyle(el).color));
       const back = lum(bg(el));
@@ -136,9 +138,10 @@ describe('the page in Chromium', () => {
     for (let i = 0; i < stories.length; i++) {
       const s = stories[i];
       const card = page.locator(`article[aria-labelledby="h-${s.id}"]`);
+      // Headline, link, summary and image are all the lead article's.
       expect(await card.locator('h3').innerText()).toBe(s.title);
-      const head = s.items.find((it: any) => it.title === s.title) ?? s.items[0];
-      if (head.url) expect(await card.locator('h3 a').getAttribute('href')).toBe(head.url);
+      if (s.url) expect(await card.locator('h3 a').getAttribute('href')).toBe(s.url);
+      if (s.summary) expect(s.summary.startsWith((await card.locator('.summary').innerText()).replace(/…$/, ''))).toBe(true);
       const outlets = await card.locator('.outlets li').evaluateAll((lis) => lis.map((li) => li.lastChild?.textContent));
       const ids = [...new Set(s.items.flatMap((it: any) => [it.source_id, ...it.duplicates.map((d: any) => d.source_id)]))];
       expect(outlets.sort(), s.id).toEqual(ids.map((id) => sourceTitle.get(id as string) ?? id).sort());
@@ -156,14 +159,17 @@ describe('the page in Chromium', () => {
     const times = await page.locator('main time[data-rel]').allTextContents();
     expect(times.length).toBeGreaterThan(stories.length - 1);
     for (const t of times) expect(t).toMatch(/ago|yesterday|last|now|in /);
-    await shoot(page, 'page-1280.png');
+    await shoot(page, 'fixtures-page-1280.png');
     await page.close();
   });
 
-  it('links the three feeds for auto-discovery, and they answer', async () => {
+  it('links the story feeds and the article feeds for auto-discovery, and they answer', async () => {
     const page = await open('/?category=news', { width: 1280, height: 900 });
     const links = await page.locator('link[rel=alternate]').evaluateAll((ls) => ls.map((l) => [l.getAttribute('type'), l.getAttribute('href')]));
     expect(links).toEqual([
+      ['application/rss+xml', `${origin()}/stories.xml?category=news`],
+      ['application/atom+xml', `${origin()}/stories.atom?category=news`],
+      ['application/feed+json', `${origin()}/stories.feed.json?category=news`],
       ['application/rss+xml', `${origin()}/feed.xml?category=news`],
       ['application/atom+xml', `${origin()}/feed.atom?category=news`],
       ['application/feed+json', `${origin()}/feed.json?category=news`],
@@ -191,7 +197,7 @@ describe('the page in Chromium', () => {
     expect(hrefs).toEqual(expected);
     expect(await summary.innerText()).toContain(`(${expected.length} articles)`);
     await card.scrollIntoViewIfNeeded();
-    await shoot(page, 'page-1280-coverage.png');
+    await shoot(page, 'fixtures-page-1280-coverage.png');
     await page.close();
   });
 
@@ -274,6 +280,57 @@ describe('the page in Chromium', () => {
     expect(new Set(layout.lefts).size).toBe(1);
     expect(layout.widest).toBeLessThanOrEqual(390);
     expect(await page.locator('main article.story').count()).toBe(stories.length);
+    await shoot(page, 'fixtures-page-390.png');
+    await page.close();
+  });
+
+  it('logged no console error, no page error and no off-origin request', () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+const realOrigin = inject('realOrigin');
+
+describe.skipIf(!realOrigin)('the page on the real-feed set (the README\'s screenshots)', () => {
+  let real: any[];
+  beforeAll(async () => {
+    real = ((await (await fetch(`${realOrigin}/stories.json`)).json()) as any).stories;
+  });
+
+  it('leads with the top stories, every one covered by two or more outlets, then "More news" newest first (1280 px)', async () => {
+    const top = real.filter((s) => s.rank.top);
+    expect(top.length).toBeGreaterThanOrEqual(3);
+    for (const s of top) expect(s.outlets).toBeGreaterThanOrEqual(2);
+    console.log(`real-feed top stories:\n${top.map((s) => `  ${s.outlets} outlets, ${s.size} articles: ${s.title} [${s.items.map((i: any) => i.source_id).join(', ')}]`).join('\n')}`);
+    const page = await open('/', { width: 1280, height: 1600 }, 'light', realOrigin);
+    expect(await page.locator('main section h2').allInnerTexts()).toEqual(['Top stories', 'More news']);
+    expect(await page.locator('section.top article.story h3').allInnerTexts()).toEqual(top.map((s) => s.title));
+    const why = await page.locator('section.top article.story .meta').allInnerTexts();
+    top.forEach((s, i) => expect(why[i]).toMatch(new RegExp(`^${s.outlets} outlets · \\d+ articles · updated `)));
+    const more = real.filter((s) => !s.rank.top).map((s) => s.updated);
+    expect([...more].sort().reverse()).toEqual(more);
+    await shoot(page, 'page-1280.png');
+    await page.close();
+  });
+
+  it('opens the top story\'s full coverage: every outlet\'s article, copies folded in', async () => {
+    const story = real.find((s) => s.rank.top);
+    const page = await open('/', { width: 1280, height: 1000 }, 'light', realOrigin);
+    const card = page.locator(`article[aria-labelledby="h-${story.id}"]`);
+    await card.locator('details > summary').click();
+    const hrefs = await card.locator('.coverage li a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(hrefs).toEqual(story.items.flatMap((it: any) => [it.url, ...it.duplicates.map((d: any) => d.url)]));
+    await card.scrollIntoViewIfNeeded();
+    await shoot(page, 'page-1280-coverage.png');
+    await page.close();
+  });
+
+  it('fits a phone with the top stories first (390 px)', async () => {
+    // Two screens tall, so the picture shows more than the header and one card.
+    const page = await open('/', { width: 390, height: 1688 }, 'light', realOrigin);
+    const scroll = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+    expect(scroll).toBeLessThanOrEqual(390);
+    expect(await page.locator('main section h2').first().innerText()).toBe('Top stories');
     await shoot(page, 'page-390.png');
     await page.close();
   });

@@ -26,6 +26,8 @@ export interface DevServer {
   seed: { newEntries: number; failed: number; sourcesFetched: number };
   /** The sources the server was seeded with. */
   sources: SeedSource[];
+  /** Its admin token (random per start). */
+  token: string;
   log: () => string;
   stop(): Promise<void>;
 }
@@ -61,6 +63,10 @@ export interface DevServerOptions {
   feedsRoot?: string;
   /** The source list to seed, for the fixture server's origin (default: fixtureSources). */
   sources?: (origin: string) => SeedSource[];
+  /** Set PUBLIC_URL to the server's own origin (WebSub needs a public callback). */
+  publicUrl?: boolean;
+  /** Called with the fixture server before seeding (to set dynamic feeds). */
+  prepare?: (fixture: FixtureServer) => Promise<void>;
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -70,7 +76,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const logFile = join(dir, 'wrangler.log');
   const token = randomBytes(16).toString('hex');
   const args = [join(ROOT, 'scripts', 'start.mjs'), '--port', String(port), '--persist-to', join(dir, 'state')];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
+  const vars = { ...(opts.publicUrl ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}), ...opts.vars };
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const out = openSync(logFile, 'a');
   // Its own process group, so stopping it also stops wrangler's workerd children.
   const child = spawn(process.execPath, args, {
@@ -125,6 +132,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       await sleep(250);
     }
     const auth = { Authorization: `Bearer ${token}` };
+    await opts.prepare?.(fixture);
     const sources = (opts.sources ?? fixtureSources)(fixture.origin);
     const put = await fetch(`${origin}/admin/sources`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(sources) });
     if (!put.ok) throw new Error(`PUT /admin/sources: ${put.status} ${await put.text()}`);
@@ -132,7 +140,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     if (!run.ok) throw new Error(`POST /admin/refresh: ${run.status} ${await run.text()}`);
     const seed = (await run.json()) as DevServer['seed'];
     if (!seed.newEntries) throw new Error(`seeding stored nothing: ${JSON.stringify(seed)}`);
-    return { origin, fixture, seed, sources, log, stop };
+    return { origin, fixture, seed, sources, token, log, stop };
   } catch (err) {
     await stop();
     throw err;

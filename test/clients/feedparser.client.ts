@@ -124,3 +124,51 @@ describe('feedparser reads RSS and Atom without a warning', () => {
     expect(atom.entries.map((e) => e.id)).toEqual(rss.entries.map((e) => e.id));
   });
 });
+
+/** The story feeds' paths for a query and format. */
+const storyPath = (fmt: 'json' | 'rss' | 'atom', query: string) => `${{ json: '/stories.feed.json', rss: '/stories.xml', atom: '/stories.atom' }[fmt]}${query ? `?${query}` : ''}`;
+
+describe('feedparser reads the story feeds without a warning', () => {
+  let storyPages: Array<{ query: string; items: any[] }> = [];
+  let storyReports: Map<string, Report>;
+
+  beforeAll(async () => {
+    for (const query of ['', 'limit=4', 'sort=latest&limit=7', 'category=news', 'source=nyt', 'q=ukraine', 'dedupe=false']) {
+      const { docs, paths } = await allPages(storyPath('json', query), 'items');
+      docs.forEach((doc, i) => storyPages.push({ query: new URL(paths[i], 'http://x').search.slice(1), items: doc.items }));
+    }
+    storyPages = [...new Map(storyPages.map((p) => [p.query, p])).values()];
+    storyReports = await feedparser(storyPages.flatMap(({ query }) => [`${origin()}${storyPath('rss', query)}`, `${origin()}${storyPath('atom', query)}`]));
+  }, 180_000);
+
+  it('reads every query and page of /stories.xml and /stories.atom', () => {
+    expect(storyPages.length).toBeGreaterThan(10);
+    expect(storyPages.some((p) => p.query.includes('cursor='))).toBe(true);
+    expect(storyPages.reduce((n, p) => n + p.items.length, 0)).toBeGreaterThan(50);
+  });
+
+  for (const fmt of ['rss', 'atom'] as const) {
+    it(`${fmt}: bozo false, one entry per story with its id, headline, link and dates`, () => {
+      for (const { query, items } of storyPages) {
+        const url = `${origin()}${storyPath(fmt, query)}`;
+        const r = storyReports.get(url)!;
+        expect(r.bozo, `${url}: ${r.bozo_exception}`).toBe(false);
+        expect(r.version).toBe(fmt === 'rss' ? 'rss20' : 'atom10');
+        expect(r.feed_links.find((l) => l.rel === 'self')?.href).toBe(url);
+        expect(r.revalidate_status, url).toBe(304);
+        expect(r.entries.map((e) => e.id), url).toEqual(items.map((i) => `tag:marquee,2026:story:${i.id}`));
+        r.entries.forEach((e, n) => {
+          const item = items[n];
+          expect(e.title).toBe(item.title);
+          expect(e.link ?? null).toBe(item.url ?? null);
+          expect(e.published, e.id).toBe(Math.floor(Date.parse(item.date_published) / 1000));
+          // Atom carries the story's updated (it moves when coverage grows); RSS has one date.
+          if (fmt === 'atom') {
+            expect(e.updated, e.id).toBe(Math.floor(Date.parse(item.date_modified) / 1000));
+            expect(e.authors).toEqual(item.authors.map((a: any) => a.name));
+          }
+        });
+      }
+    });
+  }
+});

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const paths = new Set<string>();
   for (const query of await filterQueries()) {
     for (const q of [query, `${query ? `${query}&` : ''}limit=4`]) {
-      for (const [base, key] of [['/feed.json', 'items'], ['/stories.json', 'stories']] as const) {
+      for (const [base, key] of [['/feed.json', 'items'], ['/stories.json', 'stories'], ['/stories.feed.json', 'items']] as const) {
         const { paths: pages } = await allPages(q ? `${base}?${q}` : base, key);
         for (const p of pages) paths.add(p);
       }
@@ -38,12 +38,13 @@ beforeAll(async () => {
 }, 180_000);
 
 describe('JSON responses validate against schemas/', () => {
-  it('every page of /feed.json and /stories.json for every filter combination', () => {
+  it('every page of /feed.json, /stories.json and /stories.feed.json for every filter combination', () => {
     expect(lists.filter((c) => c.path.startsWith('/feed.json')).length).toBeGreaterThan(40);
     expect(lists.filter((c) => c.path.startsWith('/stories.json')).length).toBeGreaterThan(40);
+    expect(lists.filter((c) => c.path.startsWith('/stories.feed.json')).length).toBeGreaterThan(40);
     for (const c of lists) {
       expect(c.status, c.path).toBe(200);
-      expect(c.type, c.path).toBe(c.path.startsWith('/feed.json') ? 'application/feed+json; charset=utf-8' : 'application/json; charset=utf-8');
+      expect(c.type, c.path).toBe(c.path.startsWith('/stories.json') ? 'application/json; charset=utf-8' : 'application/feed+json; charset=utf-8');
       expect(c.errors, c.path).toEqual([]);
     }
   });

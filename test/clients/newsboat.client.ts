@@ -101,6 +101,30 @@ describe('newsboat subscribes to the RSS and Atom feeds and reloads them', () =>
   }
 });
 
+describe('newsboat subscribes to the story feeds and reloads them', () => {
+  for (const path of ['/stories.xml', '/stories.atom', '/stories.xml?sort=latest&limit=500', '/stories.atom?category=news']) {
+    it(`shows every story of ${path} with its headline, link and date`, async () => {
+      const query = path.split('?')[1] ?? '';
+      const expected = (await getJson(`/stories.feed.json${query ? `?${query}` : ''}`)).items as any[];
+      expect(expected.length).toBeGreaterThan(0);
+      const url = `${origin()}${path}`;
+      const got = await newsboat(url);
+      expect(got.feeds[0].title).toMatch(/^Marquee: top stories/);
+      expect(got.items.length, url).toBe(expected.length);
+      expect(got.unread).toBe(expected.length);
+      const byGuid = new Map(got.items.map((i) => [i.guid, i]));
+      for (const item of expected) {
+        const row = byGuid.get(`tag:marquee,2026:story:${item.id}`);
+        expect(row, `${url}: story ${item.id} missing`).toBeDefined();
+        expect(squash(row!.title)).toBe(squash(item.title));
+        expect(row!.url).toBe(item.url ?? '');
+        // newsboat dates an item by its first report (RSS pubDate, Atom published), not by Atom's updated.
+        expect(row!.pubDate, `${item.id} date`).toBe(Math.floor(Date.parse(item.date_published) / 1000));
+      }
+    });
+  }
+});
+
 const realOrigin = inject('realOrigin');
 
 describe.skipIf(!realOrigin)('newsboat sees every enclosure of a real podcast feed (Off Menu, 207 episodes)', () => {

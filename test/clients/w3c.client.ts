@@ -1,9 +1,9 @@
 /**
  * The W3C Feed Validation Service's rules (w3c-rules.ts) on every view of the real-feed set
- * (real-feeds.ts) that Marquee serves under `wrangler dev`: RSS and Atom, unfiltered, with
- * duplicates, per source, per category, a search, and every next page of each. Target (issue 11):
- * no message but DuplicateUpdated, which real feeds cause (two items published the same second).
- * Skipped, with a message, when ../shared is absent.
+ * (real-feeds.ts) that Marquee serves under `wrangler dev`: RSS and Atom of the entries and of
+ * the stories, unfiltered, with duplicates, per source, per category, a search, and every next
+ * page of each. Target (issue 11): no message but DuplicateUpdated, which real feeds cause (two
+ * items published the same second). Skipped, with a message, when ../shared is absent.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { w3cMessages, type W3cMessage } from './w3c-rules';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   if (!present) return;
   const sources = inject('realSources');
   const queries = ['', 'dedupe=false', 'q=ukraine', ...sources.map((s) => `source=${s.id}`), ...[...new Set(sources.map((s) => s.category))].map((c) => `category=${c}`)];
-  for (const path of ['/feed.xml', '/feed.atom']) {
+  for (const path of ['/feed.xml', '/feed.atom', '/stories.xml', '/stories.atom']) {
     for (const q of queries) {
       let next: string | null = q ? `${path}?${q}` : path;
       while (next) {
@@ -47,6 +47,8 @@ describe.skipIf(!present)('W3C feed validator rules on every view of the real-fe
   it('reads every format, filter and page', () => {
     expect(views.filter((v) => v.startsWith('/feed.xml')).length).toBeGreaterThan(60);
     expect(views.filter((v) => v.startsWith('/feed.atom')).length).toBe(views.filter((v) => v.startsWith('/feed.xml')).length);
+    expect(views.filter((v) => v.startsWith('/stories.xml')).length).toBeGreaterThan(30);
+    expect(views.filter((v) => v.startsWith('/stories.atom')).length).toBe(views.filter((v) => v.startsWith('/stories.xml')).length);
     expect(views.some((v) => v.includes('cursor='))).toBe(true);
     const byName = new Map<string, number>();
     for (const m of messages) byName.set(m.message, (byName.get(m.message) ?? 0) + 1);

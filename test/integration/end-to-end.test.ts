@@ -219,8 +219,19 @@ describe('ingest and serve', () => {
       }
     }
     expect(members).toBe(feed.length);
-    const updated = stories.map((s) => Date.parse(s.updated));
+    // sort=top: the top tier by rank, then the others newest first (rank.ts).
+    const tiers = stories.map((s) => (s.rank.top ? 1 : 2));
+    expect([...tiers].sort()).toEqual(tiers);
+    const top = stories.filter((s) => s.rank.top);
+    expect(top.length).toBeGreaterThan(0);
+    for (const s of top) expect(s.outlets).toBeGreaterThanOrEqual(2);
+    const keys = top.map((s) => Date.parse(s.rank.ranked_as));
+    expect([...keys].sort((a, b) => b - a)).toEqual(keys);
+    const updated = stories.filter((s) => !s.rank.top).map((s) => Date.parse(s.updated));
     expect([...updated].sort((a, b) => b - a)).toEqual(updated);
+    const latest = (await walk('/stories.json?sort=latest&limit=20', 'stories')).items.map((s) => Date.parse(s.updated));
+    expect([...latest].sort((a, b) => b - a)).toEqual(latest);
+    expect(latest.length).toBe(stories.length);
   });
 
   it('filters by source and category, and rejects invalid values with a 400 naming the parameter', async () => {

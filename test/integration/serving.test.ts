@@ -24,23 +24,29 @@ function sources() {
   return fixtureSources(fixtureOrigin());
 }
 
-const LIST_PATHS = ['/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/'] as const;
+const LIST_PATHS = ['/feed.json', '/feed.xml', '/feed.atom', '/stories.json', '/stories.xml', '/stories.atom', '/stories.feed.json', '/'] as const;
 const TYPES: Record<string, string> = {
   '/feed.json': 'application/feed+json; charset=utf-8',
   '/feed.xml': 'application/rss+xml; charset=utf-8',
   '/feed.atom': 'application/atom+xml; charset=utf-8',
   '/stories.json': 'application/json; charset=utf-8',
+  '/stories.xml': 'application/rss+xml; charset=utf-8',
+  '/stories.atom': 'application/atom+xml; charset=utf-8',
+  '/stories.feed.json': 'application/feed+json; charset=utf-8',
   '/': 'text/html; charset=utf-8',
   '/sources.opml': 'text/x-opml; charset=utf-8',
 };
 const typeOf = (path: string) => TYPES[new URL(path, BASE).pathname];
 
-/** Entry ids of a feed document in any of the three formats, in document order. */
+/** Entry ids (story ids, for the story feeds) of a feed document in any of the formats, in document order. */
 function entryIds(path: string, body: string): string[] {
   const p = new URL(path, BASE).pathname;
-  if (p === '/feed.json') return JSON.parse(body).items.map((i: any) => i.id);
+  if (p === '/feed.json' || p === '/stories.feed.json') return JSON.parse(body).items.map((i: any) => i.id);
   expect(XMLValidator.validate(body), `${path} is well-formed XML`).toBe(true);
-  const re = p === '/feed.xml' ? /<guid isPermaLink="false">tag:marquee,2026:entry:([^<]+)<\/guid>/g : /<entry(?: xml:lang="[^"]*")?>\n<id>tag:marquee,2026:entry:([^<]+)<\/id>/g;
+  const kind = p.startsWith('/stories') ? 'story' : 'entry';
+  const re = p.endsWith('.xml')
+    ? new RegExp(`<guid isPermaLink="false">tag:marquee,2026:${kind}:([^<]+)</guid>`, 'g')
+    : new RegExp(`<entry(?: xml:lang="[^"]*")?>\\n<id>tag:marquee,2026:${kind}:([^<]+)</id>`, 'g');
   return [...body.matchAll(re)].map((m) => m[1]);
 }
 
@@ -167,7 +173,7 @@ describe('conditional GET', () => {
       etags.add(`${new URL(path, BASE).pathname}|${etag}`);
     }
     // One tag per format: /feed.json and its filtered view are different resources of the same version.
-    expect(new Set([...etags].map((e) => e.split('|')[1])).size).toBe(5);
+    expect(new Set([...etags].map((e) => e.split('|')[1])).size).toBe(LIST_PATHS.length);
   });
 
   it('answers 304 with no body to If-None-Match (strong, weak, lists, *) and If-Modified-Since', async () => {
@@ -212,7 +218,7 @@ describe('caching', () => {
   it('serves the default views from the pre-rendered record, never rendering them per request', async () => {
     const raw = (await kv().get(VIEWS_KEY))!;
     const views = JSON.parse(raw) as ViewsRecord;
-    expect(Object.keys(views.formats).sort()).toEqual(['atom', 'html', 'json', 'rss', 'stories']);
+    expect(Object.keys(views.formats).sort()).toEqual(['atom', 'html', 'json', 'rss', 'stories', 'storiesAtom', 'storiesJson', 'storiesRss']);
     // Mark the stored body: a request that rendered instead would not carry the mark.
     const marked = { ...views, formats: { ...views.formats, rss: views.formats.rss.replace('<generator>Marquee</generator>', '<generator>Marquee (pre-rendered)</generator>') } };
     await kv().put(VIEWS_KEY, JSON.stringify(marked));
@@ -410,7 +416,7 @@ describe('pagination', () => {
         expect(pages.length).toBe(Math.max(1, Math.ceil(full.length / 7)));
       }
       const stories = (await json(`/stories.json?${query}limit=500`)).stories.map((s: any) => s.id);
-      for (const base of ['/stories.json', '/']) {
+      for (const base of ['/stories.json', '/', '/stories.xml', '/stories.atom', '/stories.feed.json']) {
         const { ids } = await walkAll(`${base}?${query}limit=6`);
         expect(ids, `${base}?${query}`).toEqual(stories);
       }

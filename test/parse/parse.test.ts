@@ -2,6 +2,8 @@
  * The parse stage's contract: coded errors, entity expansion that never
  * happens, transport decoding, recovery from truncation, and the formats.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repairTruncatedJson } from '../../src/parse/json';
 import { decodeTransport, MAX_PARSE_BYTES, parseFeedBody, parseFeedText } from '../../src/parse/index';
@@ -185,5 +187,29 @@ describe('formats and namespaces', () => {
     const { feed, repaired } = parseFeedText('<html><body><feed xmlns="http://www.w3.org/2005/Atom"><title>Inside</title><entry><id>1</id></entry></feed></body></html>');
     expect(feed).toMatchObject({ format: 'atom', title: 'Inside' });
     expect(repaired).toBe(true);
+  });
+});
+
+describe('WebSub discovery (W3C WebSub §4)', () => {
+  const fixture = (name: string) => parseFeedBody(new Uint8Array(readFileSync(join(__dirname, '..', 'fixtures', 'feeds', name))), null).feed;
+
+  it('finds the hub and the self URL (the topic) that FeedBurner writes with an atom10 prefix, in RSS and Atom', () => {
+    expect([fixture('pcmag-feedburner-pixels.xml').hubs, fixture('pcmag-feedburner-pixels.xml').self]).toEqual([['http://pubsubhubbub.appspot.com/'], 'http://feeds.feedburner.com/ziffdavis/pcmag/dvorak']);
+    expect([fixture('typepad-xml-base.atom').hubs, fixture('typepad-xml-base.atom').self]).toEqual([['http://pubsubhubbub.appspot.com/'], 'http://feeds.feedburner.com/TypePadNews']);
+    expect(fixture('bbc-world.xml').hubs).toBeUndefined();
+  });
+
+  it('reads several hubs, relative and non-http ones dropped, and JSON Feed hubs of type WebSub with feed_url', () => {
+    const rss = parseFeedText(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title>
+      <atom:link rel="hub" href="https://a.example/"/><atom:link rel="hub" href="/relative"/><atom:link rel="hub" href="ftp://b.example/"/>
+      <atom:link rel="hub" href="https://c.example/hub"/><atom:link rel="self" href="https://news.example/feed"/></channel></rss>`).feed;
+    expect([rss.hubs, rss.self]).toEqual([['https://a.example/', 'https://c.example/hub'], 'https://news.example/feed']);
+    const json = parseFeedText(JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1', title: 't', feed_url: 'https://news.example/feed.json', items: [],
+      hubs: [{ type: 'rssCloud', url: 'https://cloud.example/' }, { type: 'WebSub', url: 'https://hub.example/' }],
+    })).feed;
+    expect([json.hubs, json.self]).toEqual([['https://hub.example/'], 'https://news.example/feed.json']);
+    const none = parseFeedText(JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 't', items: [], hubs: [{ type: 'rssCloud', url: 'https://c/' }] })).feed;
+    expect(none.hubs).toBeUndefined();
   });
 });

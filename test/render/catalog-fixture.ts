@@ -9,7 +9,8 @@
  */
 import { compareEntries, storyOf } from '../../src/catalog';
 import type { SourceSnapshot, Story, StoredEntry } from '../../src/model';
-import type { ListQuery } from '../../src/query';
+import type { Cursor, ListQuery } from '../../src/query';
+import { isTopStory } from '../../src/rank';
 import type { PageBundle } from '../../src/store/pages';
 
 export const SOURCES: Record<string, SourceSnapshot> = {
@@ -107,13 +108,37 @@ export function fixtureEntryBundle(q: ListQuery, rev = 7): PageBundle {
   };
 }
 
+const byKey = (key: (s: Story) => number) => (a: Story, b: Story) => key(b) - key(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const afterKey = (list: Story[], key: (s: Story) => number, c: { t: number; id: string } | null) =>
+  c ? list.filter((s) => key(s) < c.t || (key(s) === c.t && s.id < c.id)) : list;
+
+/** What store/pages.ts storyPageBundle returns for this fixture: sort=top in two tiers (rank.ts), or sort=latest. */
 export function fixtureStoryBundle(q: ListQuery, rev = 7): PageBundle {
   const wanted = new Set(matching({ ...q, dedupe: false }).map((e) => e.storyId));
-  const list = allStories().filter((s) => wanted.has(s.id)).sort((a, b) => (a.updated < b.updated ? 1 : a.updated > b.updated ? -1 : a.id < b.id ? 1 : -1));
-  const after = q.cursor ? list.filter((s) => Date.parse(s.updated) < q.cursor!.t || (Date.parse(s.updated) === q.cursor!.t && s.id < q.cursor!.id)) : list;
-  const page = after.slice(0, q.limit);
-  const ids = new Set(page.map((s) => s.id));
+  const list = allStories().filter((s) => wanted.has(s.id));
+  const updated = (s: Story) => Date.parse(s.updated);
+  const ref = q.cursor?.top?.ref ?? Date.parse(UPDATED_AT);
+  let rows: Array<{ s: Story; tier: 1 | 2 }>;
+  if (q.sort === 'latest') {
+    rows = afterKey(list.sort(byKey(updated)), updated, q.cursor).map((s) => ({ s, tier: 2 }));
+  } else {
+    const c = q.cursor;
+    const top = c && c.top?.tier === 2 ? [] : afterKey(list.filter((s) => isTopStory(s, ref)).sort(byKey((s) => s.rank)), (s) => s.rank, c);
+    const rest = afterKey(list.filter((s) => !isTopStory(s, ref)).sort(byKey(updated)), updated, c?.top?.tier === 2 ? c : null);
+    rows = [...top.map((s) => ({ s, tier: 1 as const })), ...rest.map((s) => ({ s, tier: 2 as const }))];
+  }
+  const page = rows.slice(0, q.limit);
+  const ids = new Set(page.map((r) => r.s.id));
   const last = page[page.length - 1];
-  const next = after.length > q.limit && last ? { t: Date.parse(last.updated), id: last.id } : null;
-  return { rev, updatedAt: UPDATED_AT, sources: SOURCES, entries: [], stories: page, members: ENTRIES.filter((e) => ids.has(e.storyId)), bodies: [], next };
+  let next: Cursor | null = null;
+  if (rows.length > q.limit && last) {
+    const t = last.tier === 1 ? last.s.rank : updated(last.s);
+    next = q.sort === 'latest' ? { t, id: last.s.id } : { t, id: last.s.id, top: { ref, tier: last.tier } };
+  }
+  const stories = page.map((r) => r.s);
+  return {
+    rev, updatedAt: UPDATED_AT, sources: SOURCES, entries: [], stories, members: ENTRIES.filter((e) => ids.has(e.storyId)),
+    bodies: [...BODIES].filter(([id]) => stories.some((s) => s.leadId === id)).map(([id, b]) => [id, [b[0], '']] as [string, [string, string]]).filter(([, b]) => b[0]),
+    next, rankedAt: new Date(ref).toISOString(), topIds: page.filter((r) => r.tier === 1 && q.sort === 'top').map((r) => r.s.id),
+  };
 }

@@ -37,13 +37,20 @@ describe('the HTML page', () => {
     });
   });
 
-  it('offers the three feeds for auto-discovery, carrying the filters', () => {
-    const { all } = page('category=film&source=variety');
+  it('offers the story feeds, then the article feeds, for auto-discovery, carrying the filters and the order', () => {
+    const { all } = page('category=film&source=variety&sort=latest');
     const alt = all((e) => e.name === 'link' && getAttributeValue(e, 'rel') === 'alternate');
     expect(alt.map((e) => [getAttributeValue(e, 'type'), getAttributeValue(e, 'href')])).toEqual([
+      ['application/rss+xml', `${BASE}/stories.xml?sort=latest&source=variety&category=film`],
+      ['application/atom+xml', `${BASE}/stories.atom?sort=latest&source=variety&category=film`],
+      ['application/feed+json', `${BASE}/stories.feed.json?sort=latest&source=variety&category=film`],
       ['application/rss+xml', `${BASE}/feed.xml?source=variety&category=film`],
       ['application/atom+xml', `${BASE}/feed.atom?source=variety&category=film`],
       ['application/feed+json', `${BASE}/feed.json?source=variety&category=film`],
+    ]);
+    expect(alt.map((e) => getAttributeValue(e, 'title'))).toEqual([
+      'Marquee: top stories (RSS)', 'Marquee: top stories (Atom)', 'Marquee: top stories (JSON Feed)',
+      'Marquee: entertainment news, every article (RSS)', 'Marquee: entertainment news, every article (Atom)', 'Marquee: entertainment news, every article (JSON Feed)',
     ]);
   });
 
@@ -79,6 +86,39 @@ describe('the HTML page', () => {
     expect(hidden.map((e) => [getAttributeValue(e, 'name'), getAttributeValue(e, 'value')])).toEqual([['category', 'film']]);
     const next = all((e) => e.name === 'a' && getAttributeValue(e, 'rel') === 'next');
     expect(getAttributeValue(next[0], 'href')).toMatch(/^https:\/\/marquee\.example\/\?category=film&limit=3&cursor=/);
+  });
+
+  it('leads with the top stories in rank order, then "More news" newest first, each saying why', () => {
+    const { all, stories } = page();
+    const sections = all((e) => e.name === 'section');
+    expect(sections.map((sec) => textContent(findOne((e) => e.name === 'h2', sec.children)!))).toEqual(['Top stories', 'More news']);
+    const ids = (sec: Element) => findAll((e) => e.name === 'article', sec.children).map((a) => getAttributeValue(a, 'aria-labelledby')!.slice(2));
+    expect(ids(sections[0])).toEqual(['st_oscars']);
+    const more = ids(sections[1]);
+    const updated = more.map((id) => stories.find((s) => s.id === id)!.updated);
+    expect([...updated].sort().reverse()).toEqual(updated);
+    const meta = (id: string) => textContent(all((e) => e.name === 'article' && getAttributeValue(e, 'aria-labelledby') === `h-${id}`)[0].children.flatMap((c) => findAll((e) => e.name === 'p' && getAttributeValue(e, 'class') === 'meta', [c])).at(0)!);
+    expect(meta('st_oscars')).toMatch(/^2 outlets · 3 articles · updated \d+ Nov 2026, \d{2}:\d{2} UTC$/);
+    expect(meta('st_bell')).toMatch(/^1 article · updated /);
+  });
+
+  it('shows one list, newest first, for sort=latest, and keeps the order in the form', () => {
+    const { all } = page('sort=latest');
+    expect(all((e) => e.name === 'h2').map(textContent)).toEqual(['Latest stories']);
+    const hidden = all((e) => e.name === 'input' && getAttributeValue(e, 'type') === 'hidden');
+    expect(hidden.map((e) => [getAttributeValue(e, 'name'), getAttributeValue(e, 'value')])).toEqual([['sort', 'latest']]);
+  });
+
+  it('heads each card with its lead article: headline, link, summary and image of one article', () => {
+    const { all, stories } = page();
+    const card = all((e) => e.name === 'article' && getAttributeValue(e, 'aria-labelledby') === 'h-st_oscars')[0];
+    const oscars = stories.find((s) => s.id === 'st_oscars')!;
+    expect(oscars.leadId).toBe('deadline:0000000000000002');
+    expect(textContent(findOne((e) => e.name === 'h3', card.children)!)).toBe('The Oscar nominees are in');
+    expect(getAttributeValue(findOne((e) => e.name === 'a', findOne((e) => e.name === 'h3', card.children)!.children)!, 'href')).toBe('https://example.com/deadline-0000000000000002');
+    expect(textContent(findOne((e) => e.name === 'p' && getAttributeValue(e, 'class') === 'summary', card.children)!)).toBe('Summary of deadline:0000000000000002.');
+    // The lead has no image; Variety's member does, and is not borrowed.
+    expect(findAll((e) => e.name === 'img', card.children)).toHaveLength(0);
   });
 
   it('renders absolute times for readers without script, and stable monogram colours', () => {

@@ -134,7 +134,7 @@ describe('story pages', () => {
       seed(db, []);
       for (let i = 0; i < 9; i++) {
         const t = new Date(T - i * 60_000).toISOString();
-        db.saveStory({ id: `st${i}`, title: `Story ${i}`, size: 1, sourceIds: [`s${i % 3}`], entryIds: [entry(i).id], leadId: entry(i).id, first: t, updated: t });
+        db.saveStory({ id: `st${i}`, title: `Story ${i}`, size: 1, sourceIds: [`s${i % 3}`], entryIds: [entry(i).id], leadId: entry(i).id, first: t, updated: t, outlets: 1, momentum: 1, rank: Date.parse(t), seen: t, grownAt: null });
         db.insertEntry(entry(i, { storyId: `st${i}`, published: t }), null, ['', '']);
       }
       const page = (qs: string) => db.storyPage(parseListQuery(new URLSearchParams(qs))).map((s) => s.id);

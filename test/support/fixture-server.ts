@@ -28,6 +28,11 @@
  *                             requests this scope ever had open at once (maxOpen)
  *   GET  /__side              {origin, up}: a second listener serving the same routes, which
  *   POST /__side?up=0|1       can be closed (connection refused) and opened again on its port
+ *   POST /hub                 a WebSub hub that only listens: records the form (subscription
+ *                             requests, publish pings) and answers 202, or 503 while faults are on;
+ *                             it never calls back (workerd tests drive the callback themselves;
+ *                             test/support/fixture-hub.ts is the hub that does)
+ *   GET  /__hub               the forms /hub received: [{mode, fields, at}]
  *   POST /__reset             forget the log, dynamic and generated feeds, fault mode and stats
  *
  * Scopes. Every route above also exists under /s/<scope>/ (and the control routes under
@@ -130,10 +135,11 @@ interface Scope {
   hugeBytes: Record<string, number>;
   open: number;
   maxOpen: number;
+  hub: Array<{ mode: string; fields: Record<string, string[]>; at: number }>;
 }
 
 function newScope(log: LoggedRequest[] = []): Scope {
-  return { log, dynamic: new Map(), offsets: new Map(), faults: false, hits: new Map(), hugeBytes: {}, open: 0, maxOpen: 0 };
+  return { log, dynamic: new Map(), offsets: new Map(), faults: false, hits: new Map(), hugeBytes: {}, open: 0, maxOpen: 0, hub: [] };
 }
 
 export async function startFixtureServer(opts: { root: string; routes?: Route[]; port?: number }): Promise<FixtureServer> {
@@ -341,8 +347,23 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
         res.end(JSON.stringify({ hugeBytes: scope.hugeBytes, maxOpen: scope.maxOpen }));
         return;
       }
+      if (p === '/__hub') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(scope.hub));
+        return;
+      }
+      if (p === '/hub' && req.method === 'POST') {
+        const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+        const fields: Record<string, string[]> = {};
+        for (const [k, v] of form) fields[k] = [...(fields[k] ?? []), v];
+        scope.hub.push({ mode: form.get('hub.mode') ?? '', fields, at: Date.now() });
+        res.statusCode = scope.faults ? 503 : 202;
+        res.end();
+        return;
+      }
       if (p === '/__reset' && req.method === 'POST') {
         scope.log.length = 0;
+        scope.hub.length = 0;
         scope.dynamic.clear();
         scope.offsets.clear();
         scope.hits.clear();

@@ -128,6 +128,10 @@ export function fixtureScope(name: string) {
     async log(): Promise<LoggedRequest[]> {
       return (await control('/log')).json();
     },
+    /** What this scope's listening WebSub hub (POST /hub) received. */
+    async hub(): Promise<Array<{ mode: string; fields: Record<string, string[]>; at: number }>> {
+      return (await control('/hub')).json();
+    },
     async stats(): Promise<{ hugeBytes: Record<string, number>; maxOpen: number }> {
       return (await control('/stats')).json();
     },

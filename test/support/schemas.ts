@@ -9,6 +9,7 @@ import jsonfeedSchema from '../../schemas/jsonfeed.schema.json';
 import extensionSchema from '../../schemas/marquee-extension.schema.json';
 import sourcesSchema from '../../schemas/sources.schema.json';
 import storiesSchema from '../../schemas/stories.schema.json';
+import storyfeedSchema from '../../schemas/storyfeed.schema.json';
 
 function validator(schema: object, extra: object[] = []): Validator {
   const v = new Validator(schema as never, '2020-12', false);
@@ -22,6 +23,7 @@ const validators = {
   entry: validator(entrySchema),
   sources: validator(sourcesSchema),
   stories: validator(storiesSchema),
+  storyfeed: validator(storyfeedSchema),
   error: validator(errorSchema),
 };
 
@@ -33,7 +35,7 @@ export function schemaErrors(name: SchemaName, doc: unknown): string[] {
   return r.valid ? [] : r.errors.map((e: OutputUnit) => `${e.instanceLocation}: ${e.error}`);
 }
 
-export type ResponseSchema = 'jsonfeed' | 'stories' | 'error';
+export type ResponseSchema = 'jsonfeed' | 'stories' | 'storyfeed' | 'error';
 
 /** Errors of a public endpoint's JSON body against its schema (empty when valid). */
 export function responseSchemaErrors(name: ResponseSchema, doc: unknown): string[] {
@@ -43,5 +45,6 @@ export function responseSchemaErrors(name: ResponseSchema, doc: unknown): string
 /** The schema a public JSON endpoint's body must satisfy, by path and status. */
 export function schemaForResponse(path: string, status: number): ResponseSchema {
   if (status >= 400) return 'error';
-  return new URL(path, 'http://x').pathname === '/stories.json' ? 'stories' : 'jsonfeed';
+  const p = new URL(path, 'http://x').pathname;
+  return p === '/stories.json' ? 'stories' : p === '/stories.feed.json' ? 'storyfeed' : 'jsonfeed';
 }
