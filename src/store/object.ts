@@ -174,6 +174,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
       sqlRowsRead: summary.sqlRowsRead + sql.rowsRead,
       sqlRowsWritten: summary.sqlRowsWritten + sql.rowsWritten + 2,
       kvWrites: summary.kvWrites + (published.written ? 1 : 0),
+      kvBytesWritten: summary.kvBytesWritten + published.bytes,
     };
     this.costed(() => this.db.addRun(done.startedAt, done, RUNS_KEPT));
     return done;
