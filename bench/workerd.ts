@@ -178,16 +178,33 @@ export interface CpuProfile {
   timeDeltas?: number[];
 }
 
-/** Self time per function in a CPU profile, largest first: [name, ms]. */
+/** The counting wrapper around SqlStorage (src/store/sql.ts) and the native call beneath it. */
+const SQL_PLUMBING = new Set(['exec', 'all', 'one', 'run', 'inChunks', 'count', 'toArray']);
+
+/**
+ * Self time per function in a CPU profile, largest first: [name, ms]. Time inside SQLite (the
+ * native `exec` and src/store/sql.ts around it) is charged to the function that asked for the
+ * query, marked "(SQL)", so the list says which repository call costs what.
+ */
 export function selfTimes(p: CpuProfile, top = 15): Array<[string, number]> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (id: number) => {
+    const f = byId.get(id)!.callFrame;
+    return `${f.functionName || '(anonymous)'}${f.url ? ` ${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`;
+  };
   const ms = new Map<string, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
-    const f = byId.get(samples[i])!.callFrame;
-    const where = f.url ? ` ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'}${where}`;
+    let id: number | undefined = samples[i];
+    let sql = false;
+    while (id !== undefined && SQL_PLUMBING.has(byId.get(id)!.callFrame.functionName) && parent.has(id)) {
+      sql = true;
+      id = parent.get(id);
+    }
+    const key = sql ? `${label(id!)} (SQL)` : label(samples[i]);
     ms.set(key, (ms.get(key) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
   }
   return [...ms].sort((a, b) => b[1] - a[1]).slice(0, top);

@@ -117,7 +117,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
     return this.costed(() => {
       const cfg = req.config;
       const now = new Date(req.now);
-      const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, cfg) }));
+      const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, cfg, r.state) }));
       const byId = new Map(rows.map((r) => [r.source.id, r]));
       if (req.only && !byId.has(req.only)) {
         return { unknownSource: true, sourcesTotal: rows.length, take: [], deferred: [], notDue: {}, onlyReason: null };

@@ -5,7 +5,8 @@
  * far a database has come. Add a migration; never edit one that shipped.
  *
  * Tables:
- *   meta        key/value: schema version, catalog revision, what was published to KV
+ *   meta        key/value: schema version, catalog revision, what was published to KV, the number
+ *               of stories (kept by triggers on `stories`)
  *   sources     the configured source list, each with its polling state (JSON) and entry count
  *   entries     one row per retained entry: the columns queries filter and sort on, the rest of
  *               the record as JSON (`doc`), and its sanitized HTML
@@ -100,6 +101,16 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE dup_keys (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE dup_postings (key INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
   DELETE FROM blobs WHERE key = 'grouping';
+  `,
+  // 3: the number of stories, kept by triggers: every run reports it, and COUNT(*) reads every row.
+  `
+  INSERT OR REPLACE INTO meta (key, value) SELECT 'story_count', COUNT(*) FROM stories;
+  CREATE TRIGGER stories_count_insert AFTER INSERT ON stories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'story_count';
+  END;
+  CREATE TRIGGER stories_count_delete AFTER DELETE ON stories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'story_count';
+  END;
   `,
 ];
 
