@@ -16,10 +16,14 @@ if (!files.length) {
   console.error(`no benchmark matches ${wanted.join(' ')}; have: ${all.join(', ')}`);
   process.exit(1);
 }
+// The workerd benchmarks talk to V8's inspector over a WebSocket, which Node 20 has behind a flag.
+const websocket = typeof WebSocket === 'undefined' ? ['--experimental-websocket'] : [];
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f} ===`);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: 'inherit', cwd: join(here, '..') });
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--expose-gc', ...websocket, '--import', 'tsx', join(here, f)], { stdio: 'inherit', cwd: join(here, '..') });
   if (r.status !== 0) failed++;
+  console.log(`=== ${f}: ${r.status === 0 ? 'done' : 'FAILED'} in ${((Date.now() - started) / 60_000).toFixed(1)} min ===`);
 }
 process.exit(failed ? 1 : 0);

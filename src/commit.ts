@@ -21,6 +21,7 @@ import { mergeEntry, promoteCopy, storyOf } from './catalog';
 import type { RunConfig } from './config';
 import type { GroupOptions } from './group';
 import { freshState, onFailure, onSuccess } from './health';
+import { clearTextMemos } from './features';
 import type { Entry, EntryBodies, RunSummary, Source, SourceOutcome, SourceState, StoredEntry } from './model';
 import { urlMatchKey } from './normalize/url';
 import { forgetEntries, placeBatch } from './placement';
@@ -70,13 +71,14 @@ export function commit(db: CatalogDb, cfg: RunConfig, input: CommitInput): Commi
   }
   retain(db, cfg, now, repo, report);
   if (report.changed) bumpRevision(db, now);
+  // The object's isolate outlives the commit: what the text memos hold is of no use to the next one.
+  clearTextMemos();
   return report;
 }
 
-/** The state a source's next transition starts from: its saved state, or a fresh one. */
-export function currentState(db: CatalogDb, source: Source, cfg: RunConfig): SourceState {
-  const st = db.state(source.id);
-  return st && st.configuredUrl === source.url ? st : freshState(source, cfg);
+/** The state a source's next transition starts from: its saved state (read here unless given), or a fresh one. */
+export function currentState(db: CatalogDb, source: Source, cfg: RunConfig, saved: SourceState | null = db.state(source.id)): SourceState {
+  return saved && saved.configuredUrl === source.url ? saved : freshState(source, cfg);
 }
 
 function applyOutcome(

@@ -427,7 +427,7 @@ export class DuplicateIndex {
     this.repo.put(p.record, this.keys(p));
   }
 
-  /** Re-record entries kept in a catalog, with their stored fingerprints (the KV blob path). */
+  /** Re-record entries kept in a catalog, with their stored fingerprints (placement.ts rebuildState). */
   rememberAll(entries: Iterable<Candidate>, fps: Record<string, DupRecord['fp']>): void {
     for (const e of entries) {
       const raw = fps[e.id];

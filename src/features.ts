@@ -257,6 +257,15 @@ function wordInfo(raw: string): WordInfo {
   return info;
 }
 
+/**
+ * Empty the memos above. They save work within a batch (dedupe and grouping read the same texts
+ * several times); kept between batches they would only hold memory: up to MEMO_MAX texts with
+ * their segments each, tens of MB in an isolate that has 128.
+ */
+export function clearTextMemos(): void {
+  for (const m of [wordsMemo, memo, termMemo, segmentMemo, wordMemo]) m.clear();
+}
+
 const RAW_WORD = /[\p{L}\p{N}][\p{L}\p{N}'.&-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu;
 
 /** Raw words of already normalized text, as `words` gives them. */

@@ -12,8 +12,8 @@
  * (hashed terms), ids are strings, times are epoch milliseconds.
  *
  * `MemoryGroupingState` implements both with Maps. It serves the unit tests,
- * the benchmark and the offline evaluation, and the KV storage (it serializes
- * to one JSON blob; see `toBlob`/`fromBlob`).
+ * the benchmark and the offline evaluation; the catalog object keeps the same
+ * state in SQLite (store/grouping-sql.ts).
  */
 
 /** One open story as grouping keeps it. */
@@ -111,19 +111,6 @@ export interface DedupeRepo {
   put(r: DupRecord, keys: readonly number[]): void;
   /** Forget an entry (retention); its postings go with it. */
   remove(id: string): void;
-}
-
-/** Serialized form of MemoryGroupingState, for the KV blob (groups:v1). */
-export interface GroupingBlob {
-  v: 4;
-  docs: number;
-  /** [key, document frequency] */
-  df: Array<[number, number]>;
-  /** source id -> [documents, [key, frequency]...] */
-  src: Record<string, [number, Array<[number, number]>]>;
-  stories: StoryRecord[];
-  /** entry id -> fingerprint; the rest of a DupRecord is derived from the catalog entry */
-  fp: Record<string, DupRecord['fp']>;
 }
 
 function bump(m: Map<number, number>, k: number, d: number) {
@@ -285,33 +272,4 @@ export class MemoryGroupingState implements GroupRepo, DedupeRepo {
     this.records.delete(id);
     this.keysOf.delete(id);
   }
-
-  // ---- serialization ------------------------------------------------------------
-
-  /** The blob kept in KV; fingerprints only for `retained` entries. */
-  toBlob(retained: Iterable<string>): GroupingBlob {
-    const src: GroupingBlob['src'] = {};
-    for (const [id, s] of [...this.src].sort((a, b) => (a[0] < b[0] ? -1 : 1))) src[id] = [s.docs, [...s.freq]];
-    const fp: GroupingBlob['fp'] = {};
-    for (const id of retained) {
-      const r = this.records.get(id);
-      if (r?.fp) fp[id] = r.fp;
-    }
-    const stories = [...this.stories.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    return { v: 4, docs: this.docs, df: [...this.df], src, stories, fp };
-  }
-
-  /** Load the statistics and stories of a blob; dedupe records are re-added by the caller (dedupe.ts `rememberAll`). */
-  static fromBlob(blob: GroupingBlob): MemoryGroupingState {
-    const m = new MemoryGroupingState();
-    m.docs = blob.docs;
-    for (const [k, v] of blob.df) m.df.set(k, v);
-    for (const [id, [docs, freq]] of Object.entries(blob.src)) m.src.set(id, { docs, freq: new Map(freq) });
-    for (const s of blob.stories) m.putStory(cloneStory(s));
-    return m;
-  }
-}
-
-function cloneStory(s: StoryRecord): StoryRecord {
-  return { ...s, sources: [...s.sources], years: [...s.years], terms: s.terms.map(([t, w]) => [t, w] as [number, number]) };
 }

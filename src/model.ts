@@ -359,10 +359,12 @@ export interface RunSummary {
   /** Fan-out: sources handed to queue consumers, and in how many messages. */
   sourcesQueued: number;
   batchesQueued: number;
-  /** Storage work: SQL rows read and written by the single writer, KV writes of views. */
+  /** Storage work: SQL rows read and written by the single writer, KV writes of views and their size. */
   sqlRowsRead: number;
   sqlRowsWritten: number;
   kvWrites: number;
+  /** Bytes of the views record written to KV (UTF-16 code units of its JSON, as views.ts counts them). */
+  kvBytesWritten: number;
   bytesFetched: number;
   deadlineHit: boolean;
   errors: Array<{ sourceId: string; code: string; message: string }>;

@@ -11,12 +11,12 @@
  *
  * Entries leaving retention go out through `forgetEntries`. Each placement
  * says why the entry joined (a duplicate rule or the story match), for
- * `Entry.joinReason`. `loadMemoryState` is the KV-blob path: the in-memory
- * state from its blob plus the catalog, or rebuilt from the catalog alone.
+ * `Entry.joinReason`. `rebuildState` re-makes the state from a catalog's
+ * entries (the import of a v1 catalog).
  */
 import { DuplicateIndex } from './dedupe';
 import { StoryIndex, type GroupOptions } from './group';
-import { MemoryGroupingState, type DedupeRepo, type GroupRepo, type GroupingBlob } from './grouping-state';
+import type { DedupeRepo, DupRecord, GroupRepo } from './grouping-state';
 import type { JoinReason } from './model';
 
 export interface Placeable {
@@ -92,16 +92,12 @@ export interface Retained extends Placeable {
 }
 
 /**
- * The in-memory state for a run on the KV storage: the statistics and open stories from the
- * blob, and the duplicate index re-made from the catalog's entries and the blob's fingerprints.
- * Without a blob of this layout, everything is rebuilt from the catalog: the entries counted
- * oldest first, and each open story re-formed from the entries that carry its id.
+ * Re-make grouping state from the entries a catalog keeps: term statistics counted oldest
+ * first, each open story re-formed from the entries that carry its id, and the duplicate index
+ * with the stored text fingerprints (`fps`, by entry id), so copies of these entries are still found.
  */
-export function loadMemoryState(blob: unknown, catalog: Iterable<Retained>, opts: GroupOptions): MemoryGroupingState {
+export function rebuildState(repo: GroupRepo & DedupeRepo, catalog: Iterable<Retained>, opts: GroupOptions, fps: Record<string, DupRecord['fp']>): void {
   const entries = [...catalog].sort(placementOrder);
-  const usable = blob && typeof blob === 'object' && (blob as { v?: unknown }).v === 4 ? (blob as GroupingBlob) : null;
-  const state = usable ? MemoryGroupingState.fromBlob(usable) : new MemoryGroupingState();
-  if (!usable) new StoryIndex(state, opts).rebuild(entries);
-  new DuplicateIndex(state).rememberAll(entries, usable?.fp ?? {});
-  return state;
+  new StoryIndex(repo, opts).rebuild(entries);
+  new DuplicateIndex(repo).rememberAll(entries, fps);
 }

@@ -81,7 +81,7 @@ export function emptySummary(trigger: RunSummary['trigger'], now: Date): RunSumm
     trigger, startedAt: now.toISOString(), finishedAt: now.toISOString(), durationMs: 0, sourcesTotal: 0, sourcesDue: 0,
     sourcesFetched: 0, sourcesDeferred: 0, notModified: 0, unchangedBody: 0, parsed: 0, failed: 0, newEntries: 0,
     updatedEntries: 0, duplicates: 0, duplicatesBy: {}, storiesTouched: 0, entriesStored: 0, stories: 0, entriesExpired: 0, subrequests: 0,
-    retries: 0, conditional: 0, notDue: {}, sourcesQueued: 0, batchesQueued: 0, sqlRowsRead: 0, sqlRowsWritten: 0, kvWrites: 0,
+    retries: 0, conditional: 0, notDue: {}, sourcesQueued: 0, batchesQueued: 0, sqlRowsRead: 0, sqlRowsWritten: 0, kvWrites: 0, kvBytesWritten: 0,
     bytesFetched: 0, deadlineHit: false, errors: [], warnings: [],
   };
 }

@@ -155,16 +155,22 @@ export class CatalogDb {
     return this.sql.one<{ state_saved_at: string | null }>('SELECT state_saved_at FROM sources WHERE id = ?', id)?.state_saved_at ?? null;
   }
 
-  /** How each source is shown: its configured title, else the feed's own, else its id. */
+  /**
+   * How each source is shown: its configured title, else the feed's own, else its id. Every
+   * page bundle needs this for every source; SQLite picks the two fields out of each state, so
+   * no state is parsed here.
+   */
   snapshots(): Record<string, SourceSnapshot> {
     const out: Record<string, SourceSnapshot> = {};
-    for (const r of this.sql.all<SourceRow>('SELECT id, url, title, home_page_url, category, state FROM sources ORDER BY pos')) {
-      const st = r.state ? (JSON.parse(r.state) as SourceState) : null;
+    const rows = this.sql.all<SourceRow & { feed_title: string | null; feed_link: string | null }>(
+      "SELECT id, url, title, home_page_url, category, state ->> '$.feedTitle' AS feed_title, state ->> '$.feedLink' AS feed_link FROM sources ORDER BY pos",
+    );
+    for (const r of rows) {
       out[r.id] = {
         id: r.id,
-        title: r.title ?? st?.feedTitle ?? r.id,
+        title: r.title ?? r.feed_title ?? r.id,
         feed_url: r.url,
-        home_page_url: r.home_page_url ?? st?.feedLink ?? null,
+        home_page_url: r.home_page_url ?? r.feed_link ?? null,
         category: r.category,
       };
     }
@@ -333,8 +339,9 @@ export class CatalogDb {
     return this.sql.inChunks<StoryRow>(ids, (p) => `SELECT * FROM stories WHERE id IN (${p})`).map(toStory);
   }
 
+  /** Kept by triggers (schema.ts migration 5): COUNT(*) would read every story. */
   storyCount(): number {
-    return this.sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM stories')?.n ?? 0;
+    return Number(this.meta('story_count') ?? 0);
   }
 
   // ---- WebSub subscriptions --------------------------------------------------------------

@@ -145,7 +145,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
     return this.costed(() => {
       const cfg = req.config;
       const now = new Date(req.now);
-      const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, cfg) }));
+      const rows = this.db.sourcesWithState().map((r) => ({ source: r.source, state: currentState(this.db, r.source, cfg, r.state) }));
       const byId = new Map(rows.map((r) => [r.source.id, r]));
       const websubDue = cfg.publicUrl ? this.db.subscriptions().filter((x) => dueAction(x, now, cfg) !== null).length : 0;
       if (req.only && !byId.has(req.only)) {
@@ -210,6 +210,7 @@ export class Catalog extends DurableObject<Env> implements CatalogApi {
       sqlRowsRead: summary.sqlRowsRead + sql.rowsRead,
       sqlRowsWritten: summary.sqlRowsWritten + sql.rowsWritten + RUN_ROW_WRITES,
       kvWrites: summary.kvWrites + (published.written ? 1 : 0),
+      kvBytesWritten: summary.kvBytesWritten + published.bytes,
     };
     this.costed(() => this.db.addRun(done.startedAt, done, RUNS_KEPT));
     return done;

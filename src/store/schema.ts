@@ -6,7 +6,8 @@
  *
  * Tables:
  *   meta        key/value: schema version, catalog revision, what was published to KV, the
- *               published feeds' hashes and the WebSub publish pings still to send
+ *               published feeds' hashes, the WebSub publish pings still to send, the number of
+ *               stories (kept by triggers on `stories`)
  *   sources     the configured source list, each with its polling state (JSON) and entry count
  *   entries     one row per retained entry: the columns queries filter and sort on, the rest of
  *               the record as JSON (`doc`), and its sanitized HTML
@@ -122,6 +123,16 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE websub (token TEXT PRIMARY KEY, source_id TEXT NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX websub_source ON websub(source_id);
+  `,
+  // 5: the number of stories, kept by triggers: every run reports it, and COUNT(*) reads every row.
+  `
+  INSERT OR REPLACE INTO meta (key, value) SELECT 'story_count', COUNT(*) FROM stories;
+  CREATE TRIGGER stories_count_insert AFTER INSERT ON stories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'story_count';
+  END;
+  CREATE TRIGGER stories_count_delete AFTER DELETE ON stories BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'story_count';
+  END;
   `,
 ];
 

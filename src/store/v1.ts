@@ -16,10 +16,8 @@
  * and the object marks itself initialized only after it completed.
  */
 import { groupOptions, refreshStories } from '../commit';
-import { DuplicateIndex } from '../dedupe';
-import { StoryIndex } from '../group';
 import type { DupRecord } from '../grouping-state';
-import { placementOrder } from '../placement';
+import { rebuildState } from '../placement';
 import type { RunConfig } from '../config';
 import type { EntryBodies, RunSummary, Source, SourceState, StoredEntry } from '../model';
 import { urlMatchKey } from '../normalize/url';
@@ -115,9 +113,6 @@ export async function importV1(kv: KVNamespace, storage: DurableObjectStorage, d
  * fingerprints v1 kept (the same encoding), so copies of imported articles are still found.
  */
 function rebuildGrouping(db: CatalogDb, cfg: RunConfig, entries: StoredEntry[], state: unknown): void {
-  const repo = new SqlGroupingState(db.sql);
-  const sorted = [...entries].sort(placementOrder);
-  new StoryIndex(repo, groupOptions(cfg)).rebuild(sorted);
   const fps = (state as { dedupe?: { v?: number; fp?: Record<string, DupRecord['fp']> } } | null)?.dedupe;
-  new DuplicateIndex(repo).rememberAll(sorted, fps?.v === 3 ? fps.fp ?? {} : {});
+  rebuildState(new SqlGroupingState(db.sql), entries, groupOptions(cfg), fps?.v === 3 ? fps.fp ?? {} : {});
 }

@@ -67,6 +67,11 @@ export interface DevServerOptions {
   publicUrl?: boolean;
   /** Called with the fixture server before seeding (to set dynamic feeds). */
   prepare?: (fixture: FixtureServer) => Promise<void>;
+  /**
+   * Seed it another way than one PUT /admin/sources and one POST /admin/refresh (the benchmark
+   * loads 100,000 entries in many runs). Gets the server, the admin headers and the fixture server.
+   */
+  seed?: (ctx: { origin: string; auth: Record<string, string>; fixture: FixtureServer }) => Promise<{ seed: DevServer['seed']; sources: SeedSource[] }>;
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -133,6 +138,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     }
     const auth = { Authorization: `Bearer ${token}` };
     await opts.prepare?.(fixture);
+    if (opts.seed) {
+      const seeded = await opts.seed({ origin, auth, fixture });
+      return { origin, fixture, ...seeded, token, log, stop };
+    }
     const sources = (opts.sources ?? fixtureSources)(fixture.origin);
     const put = await fetch(`${origin}/admin/sources`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(sources) });
     if (!put.ok) throw new Error(`PUT /admin/sources: ${put.status} ${await put.text()}`);

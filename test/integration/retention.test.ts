@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evictionShares } from '../../src/commit';
-import { at, cronWith, fixtureScope, jsonWith, lastRun, putSourcesWith, storedEntries } from '../support/runs';
+import { at, cronWith, fixtureScope, inCatalog, jsonWith, lastRun, putSourcesWith, storedEntries } from '../support/runs';
 
 const T0 = new Date('2026-11-29T08:00:00Z');
 
@@ -62,6 +62,10 @@ describe('age', () => {
     await cronWith(new Date(T0.getTime() + 49 * 3_600_000), VARS);
     // The first five were first seen 49 hours ago; the two from 36 hours ago and the new one stay.
     expect((await countBySource()).get('aging')).toBe(3);
+    // The run reports the stories left, as kept by the catalog's triggers, not a count of rows.
+    const stories = await inCatalog((db) => db.sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM stories')!.n);
+    expect((await lastRun()).stories).toBe(stories);
+    expect(stories).toBeGreaterThan(0);
   });
 });
 

@@ -11,7 +11,11 @@
  *                             (default 10) items that `POST /__gen/<name>?bump=K` slides by K;
  *                             options: ttl, skip (skipHours), maxAge, expires (seconds from
  *                             now), noetag, nolm, lmchange (Last-Modified new on every response),
- *                             delay (milliseconds before answering, so runs overlap)
+ *                             delay (milliseconds before answering, so runs overlap),
+ *                             bodyBytes (HTML per item), words (varied pseudo-word headlines and
+ *                             text instead of "<name> story number <i>" and a repeated filler),
+ *                             start (ms since 1970 of item 0, default GENERATED_EPOCH), every
+ *                             (minutes between items, default 10)
  *   GET  /moved/<name>        the same feed as /gen/<name> (a redirect target)
  *   GET  /fault/<kind>/<name> /gen/<name> while faults are off; misbehaves as <kind> while on
  *                             (`POST /__faults?on=1`): 500, 503 (Retry-After ?ra=, default
@@ -104,17 +108,82 @@ export interface GeneratedFeedOptions {
   unicode?: boolean;
   /** Bytes of HTML per item description (benchmarks use a realistic size). */
   bodyBytes?: number;
+  /**
+   * Headlines and text of pseudo-words, different for every item (benchmarks): a repeated title
+   * pattern or filler would make every item look like a copy of, or the same story as, the others.
+   */
+  words?: boolean;
+  /** Date of item 0 (ms since 1970; default GENERATED_EPOCH) and minutes between items (default 10). */
+  startMs?: number;
+  everyMinutes?: number;
+}
+
+/** The date of item `i` of a generated feed. */
+function itemTime(o: Pick<GeneratedFeedOptions, 'startMs' | 'everyMinutes'>, i: number): number {
+  return (o.startMs ?? GENERATED_EPOCH) + i * (o.everyMinutes ?? 10) * 60_000;
+}
+
+/** A deterministic 32-bit generator (mulberry32), seeded per item. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'dri', 'pel', 'sun', 'gar', 'bix', 'tor', 'nea', 'fu', 'qua', 'zel', 'mor', 'pi', 'shan', 'dov'];
+
+/**
+ * `n` pseudo-words drawn by Zipf's law (the word of rank k with a probability of about 1/k, as in
+ * natural text) from a vocabulary of 160,000: a few words are everywhere, most are rare.
+ */
+function pseudoWords(next: () => number, n: number): string[] {
+  const out: string[] = [];
+  for (let w = 0; w < n; w++) {
+    // Log-uniform ranks have density 1/k.
+    let k = Math.floor(Math.exp(next() * Math.log(VOCABULARY))) + SYLLABLES.length - 1;
+    let word = '';
+    for (; k > 0; k = Math.floor(k / SYLLABLES.length)) word += SYLLABLES[k % SYLLABLES.length];
+    out.push(word);
+  }
+  return out;
+}
+
+const VOCABULARY = 160_000;
+
+function seedOf(name: string, i: number): number {
+  let h = 0x811c9dc5;
+  for (const c of `${name}#${i}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return h >>> 0;
+}
+
+/** An item's title and description HTML: fixed patterns, or pseudo-words with `o.words`. */
+function itemText(name: string, i: number, o: GeneratedFeedOptions): { title: string; html: string } {
+  if (o.words) {
+    const next = seeded(seedOf(name, i));
+    const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
+    const title = pseudoWords(next, 8).map(cap).join(' ');
+    let filler = '';
+    while (filler.length < (o.bodyBytes ?? 0)) filler += `${cap(pseudoWords(next, 12).join(' '))}. `;
+    const html = `<p>${cap(pseudoWords(next, 14).join(' '))}.</p>${o.bodyBytes ? `<p>${filler.slice(0, o.bodyBytes)}</p>` : ''}`;
+    return { title, html };
+  }
+  const title = o.unicode ? `Café ünïcödé — 日本語の記事 ${i} (${name})` : `${name} story number ${i}`;
+  const filler = o.bodyBytes ? `<p>${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(o.bodyBytes / 58)).slice(0, o.bodyBytes)}</p>` : '';
+  return { title, html: `<p>Story ${i} from ${name}.</p>${filler}` };
 }
 
 /** A deterministic RSS 2.0 feed: items offset .. offset+items-1, newest first, unique guids, URLs and titles. */
 export function generatedFeed(name: string, o: GeneratedFeedOptions): string {
   const items: string[] = [];
   for (let i = o.offset + o.items - 1; i >= o.offset; i--) {
-    const title = o.unicode ? `Café ünïcödé — 日本語の記事 ${i} (${name})` : `${name} story number ${i}`;
-    const filler = o.bodyBytes ? `<p>${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(o.bodyBytes / 58)).slice(0, o.bodyBytes)}</p>` : '';
+    const { title, html } = itemText(name, i, o);
     items.push(`<item><title>${esc(title)}</title><link>https://news.example/${name}/${i}</link>` +
-      `<guid isPermaLink="false">${name}-${i}</guid><pubDate>${new Date(GENERATED_EPOCH + i * 600_000).toUTCString()}</pubDate>` +
-      `<description>${esc(`<p>Story ${i} from ${name}.</p>${filler}`)}</description></item>`);
+      `<guid isPermaLink="false">${name}-${i}</guid><pubDate>${new Date(itemTime(o, i)).toUTCString()}</pubDate>` +
+      `<description>${esc(html)}</description></item>`);
   }
   const ttl = o.ttl ? `<ttl>${o.ttl}</ttl>` : '';
   const skip = o.skipHours?.length ? `<skipHours>${o.skipHours.map((h) => `<hour>${h}</hour>`).join('')}</skipHours>` : '';
@@ -172,12 +241,16 @@ export async function startFixtureServer(opts: { root: string; routes?: Route[];
   const genBody = (scope: Scope, name: string, url: URL, unicode = false) => {
     const offset = scope.offsets.get(name) ?? 0;
     const items = Number(url.searchParams.get('items') ?? 10);
+    const timing = {
+      startMs: url.searchParams.has('start') ? Number(url.searchParams.get('start')) : undefined,
+      everyMinutes: url.searchParams.has('every') ? Number(url.searchParams.get('every')) : undefined,
+    };
     const text = generatedFeed(name, {
       items, offset, unicode, ttl: url.searchParams.has('ttl') ? Number(url.searchParams.get('ttl')) : null,
       skipHours: url.searchParams.get('skip')?.split(',').filter(Boolean).map(Number) ?? [],
-      bodyBytes: Number(url.searchParams.get('bodyBytes') ?? 0),
+      bodyBytes: Number(url.searchParams.get('bodyBytes') ?? 0), words: url.searchParams.has('words'), ...timing,
     });
-    return { body: unicode ? utf16le(text) : Buffer.from(text), newest: GENERATED_EPOCH + (offset + items - 1) * 600_000 };
+    return { body: unicode ? utf16le(text) : Buffer.from(text), newest: itemTime(timing, offset + items - 1) };
   };
 
   const serveGenerated = async (req: IncomingMessage, res: ServerResponse, scope: Scope, name: string, url: URL, unicode = false) => {
