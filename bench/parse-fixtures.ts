@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../scripts/eval/score';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CORPUS_REAL = join(HERE, '..', '..', 'shared', 'corpus', 'feeds', 'real');
@@ -27,18 +28,6 @@ export function realFeeds(): { source: string; files: Array<{ path: string; byte
     .map((path) => ({ path, bytes: new Uint8Array(readFileSync(path)) }))
     .filter((f) => !(f.bytes[0] === 0x1f && f.bytes[1] === 0x8b)); // the one gzip capture: rss-parser cannot read it
   return { source: dir, files };
-}
-
-/** A small deterministic PRNG (mulberry32), so the synthetic feeds are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ('the premiere festival award nominee studio box office trailer sequel director casting season finale album tour ' +

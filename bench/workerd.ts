@@ -23,6 +23,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { freePort } from '../test/clients/dev-server';
 
 export const ROOT = join(import.meta.dirname, '..');
 const CLK_TCK = 100;
@@ -222,18 +223,6 @@ export interface Marquee {
   /** Run the cron handler for this scheduled time, until its waitUntil work is done. */
   scheduled(at: Date): Promise<void>;
   dispose(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const CRON = /^crons\s*=\s*\["([^"]+)"/m.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/15 * * * *';

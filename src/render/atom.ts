@@ -27,24 +27,15 @@
 import { escapeHtml } from '../normalize/text';
 import type { StoredEntry } from '../model';
 import {
-  FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, feedTag,
-  hubLinks, relatedUrls, type FeedView,
+  FEED_DESCRIPTION, FEED_TITLE, atomFeedHead, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, feedTag,
+  relatedUrls, type FeedView,
 } from './view';
 
 export function renderAtom(view: FeedView): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">');
-  out.push(`<id>${escXml(feedTag(view.filterQuery))}</id>`);
-  out.push(`<title type="text">${escXml(view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE)}</title>`);
-  out.push(`<subtitle type="text">${escXml(FEED_DESCRIPTION)}</subtitle>`);
-  out.push(`<updated>${view.updated}</updated>`);
-  out.push(`<link rel="self" type="application/atom+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
-  for (const h of hubLinks(view.hubs)) out.push(`<link rel="hub" href="${escXml(h)}"/>`);
-  out.push(`<link rel="alternate" type="text/html" href="${escXml(abs(view, '/'))}"/>`);
-  if (view.nextPath) out.push(`<link rel="next" type="application/atom+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
-  out.push(`<author><name>Marquee</name><uri>${escXml(abs(view, '/'))}</uri></author>`);
-  out.push('<generator>Marquee</generator>');
+  out.push(...atomFeedHead(view, feedTag(view.filterQuery), view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE, FEED_DESCRIPTION));
   const sourceUpdated = newestBySource(view.entries);
   for (const e of view.entries) {
     const src = view.sources[e.sourceId];

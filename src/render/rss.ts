@@ -24,28 +24,15 @@
  */
 import type { Enclosure } from '../model';
 import {
-  FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, hubLinks, relatedUrls,
+  FEED_DESCRIPTION, FEED_TITLE, enclosureType, enclosuresOf, entryHtml, entryLink, entryTag, escPlain, escXml, feedReaderHtml, relatedUrls, rfc822, rssChannelHead,
   type FeedView,
 } from './view';
-
-/** RFC 822 date as the RSS profile wants it: `Thu, 26 Nov 2026 08:00:00 GMT`. */
-export const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
 export function renderRss(view: FeedView): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/">');
-  out.push('<channel>');
-  out.push(`<title>${escXml(view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE)}</title>`);
-  out.push(`<link>${escXml(abs(view, '/'))}</link>`);
-  out.push(`<description>${escXml(FEED_DESCRIPTION)}</description>`);
-  out.push(`<atom:link rel="self" type="application/rss+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
-  for (const h of hubLinks(view.hubs)) out.push(`<atom:link rel="hub" href="${escXml(h)}"/>`);
-  if (view.nextPath) out.push(`<atom:link rel="next" type="application/rss+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
-  out.push(`<lastBuildDate>${rfc822(view.updated)}</lastBuildDate>`);
-  out.push('<docs>https://www.rssboard.org/rss-specification</docs>');
-  out.push('<generator>Marquee</generator>');
-  out.push(`<ttl>${view.ttlMinutes}</ttl>`);
+  out.push(...rssChannelHead(view, view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE, FEED_DESCRIPTION));
   for (const e of view.entries) {
     const src = view.sources[e.sourceId];
     const html = entryHtml(view, e);

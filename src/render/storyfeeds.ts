@@ -24,9 +24,8 @@
 import { escapeHtml } from '../normalize/text';
 import type { SourceSnapshot, Story, StoredEntry } from '../model';
 import { rankingOf } from '../rank';
-import { rfc822 } from './rss';
 import { storyLead, storyModified } from './stories';
-import { ABOUT_URL, TAG_PREFIX, abs, entryLink, escPlain, escXml, feedReaderHtml, hubLinks } from './view';
+import { ABOUT_URL, TAG_PREFIX, abs, atomFeedHead, entryLink, escPlain, escXml, feedReaderHtml, hubLinks, rfc822, rssChannelHead } from './view';
 
 export const STORY_FEED_TITLE = 'Marquee: top stories';
 export const STORY_FEED_DESCRIPTION = 'Entertainment news as stories: one item per event, with every outlet covering it.';
@@ -120,17 +119,7 @@ export function renderStoriesRss(view: StoryFeedView): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/">');
-  out.push('<channel>');
-  out.push(`<title>${escXml(feedTitle(view))}</title>`);
-  out.push(`<link>${escXml(abs(view, '/'))}</link>`);
-  out.push(`<description>${escXml(STORY_FEED_DESCRIPTION)}</description>`);
-  out.push(`<atom:link rel="self" type="application/rss+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
-  for (const h of hubLinks(view.hubs)) out.push(`<atom:link rel="hub" href="${escXml(h)}"/>`);
-  if (view.nextPath) out.push(`<atom:link rel="next" type="application/rss+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
-  out.push(`<lastBuildDate>${rfc822(view.updated)}</lastBuildDate>`);
-  out.push('<docs>https://www.rssboard.org/rss-specification</docs>');
-  out.push('<generator>Marquee</generator>');
-  out.push(`<ttl>${view.ttlMinutes}</ttl>`);
+  out.push(...rssChannelHead(view, feedTitle(view), STORY_FEED_DESCRIPTION));
   for (const story of view.stories) {
     const lead = storyLead(story, view.entriesById);
     const html = itemHtml(story, view);
@@ -156,16 +145,7 @@ export function renderStoriesAtom(view: StoryFeedView): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">');
-  out.push(`<id>${escXml(`${TAG_PREFIX}stories${view.filterQuery}`)}</id>`);
-  out.push(`<title type="text">${escXml(feedTitle(view))}</title>`);
-  out.push(`<subtitle type="text">${escXml(STORY_FEED_DESCRIPTION)}</subtitle>`);
-  out.push(`<updated>${view.updated}</updated>`);
-  out.push(`<link rel="self" type="application/atom+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
-  for (const h of hubLinks(view.hubs)) out.push(`<link rel="hub" href="${escXml(h)}"/>`);
-  out.push(`<link rel="alternate" type="text/html" href="${escXml(abs(view, '/'))}"/>`);
-  if (view.nextPath) out.push(`<link rel="next" type="application/atom+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
-  out.push(`<author><name>Marquee</name><uri>${escXml(abs(view, '/'))}</uri></author>`);
-  out.push('<generator>Marquee</generator>');
+  out.push(...atomFeedHead(view, `${TAG_PREFIX}stories${view.filterQuery}`, feedTitle(view), STORY_FEED_DESCRIPTION));
   for (const story of view.stories) {
     const lead = storyLead(story, view.entriesById);
     const html = itemHtml(story, view);

@@ -58,6 +58,41 @@ export function hubLinks(hubs: string[]): string[] {
   return hubs.filter((h) => /^https?:\/\//i.test(h));
 }
 
+/** RFC 822 date as the RSS profile wants it: `Thu, 26 Nov 2026 08:00:00 GMT`. */
+export const rfc822 = (iso: string) => new Date(iso).toUTCString();
+
+/** What the head of an entry feed and of a story feed say alike. */
+export interface FeedHead {
+  base: string;
+  selfPath: string;
+  nextPath: string | null;
+  updated: string;
+  ttlMinutes: number;
+  hubs: string[];
+}
+
+/** An RSS 2.0 channel's elements before its first item, from `<channel>` on. */
+export function rssChannelHead(view: FeedHead, title: string, description: string): string[] {
+  const out = ['<channel>', `<title>${escXml(title)}</title>`, `<link>${escXml(abs(view, '/'))}</link>`, `<description>${escXml(description)}</description>`];
+  out.push(`<atom:link rel="self" type="application/rss+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
+  for (const h of hubLinks(view.hubs)) out.push(`<atom:link rel="hub" href="${escXml(h)}"/>`);
+  if (view.nextPath) out.push(`<atom:link rel="next" type="application/rss+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
+  out.push(`<lastBuildDate>${rfc822(view.updated)}</lastBuildDate>`);
+  out.push('<docs>https://www.rssboard.org/rss-specification</docs>', '<generator>Marquee</generator>', `<ttl>${view.ttlMinutes}</ttl>`);
+  return out;
+}
+
+/** An Atom feed's elements before its first entry, from `<id>` on. */
+export function atomFeedHead(view: FeedHead, id: string, title: string, subtitle: string): string[] {
+  const out = [`<id>${escXml(id)}</id>`, `<title type="text">${escXml(title)}</title>`, `<subtitle type="text">${escXml(subtitle)}</subtitle>`, `<updated>${view.updated}</updated>`];
+  out.push(`<link rel="self" type="application/atom+xml" href="${escXml(abs(view, view.selfPath))}"/>`);
+  for (const h of hubLinks(view.hubs)) out.push(`<link rel="hub" href="${escXml(h)}"/>`);
+  out.push(`<link rel="alternate" type="text/html" href="${escXml(abs(view, '/'))}"/>`);
+  if (view.nextPath) out.push(`<link rel="next" type="application/atom+xml" href="${escXml(abs(view, view.nextPath))}"/>`);
+  out.push(`<author><name>Marquee</name><uri>${escXml(abs(view, '/'))}</uri></author>`, '<generator>Marquee</generator>');
+  return out;
+}
+
 export function entryTag(id: string): string {
   return `${TAG_PREFIX}entry:${id}`;
 }
