@@ -1,85 +1,39 @@
 /**
- * The SQLite grouping and dedupe repositories (store/grouping-sql.ts) against the same
- * contract as the in-memory ones (test/grouping-state.test.ts), inside workerd; and a batch
- * placed through both gives the same stories and copies.
+ * The SQLite grouping and dedupe repositories (store/grouping-sql.ts) against the repositories'
+ * contract (test/support/grouping-contract.ts), inside workerd, plus what only the tables show;
+ * and a batch placed through both implementations gives the same stories and copies.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryGroupingState, type DupRecord, type StoryRecord } from '../../src/grouping-state';
+import { MemoryGroupingState } from '../../src/grouping-state';
 import { placeBatch } from '../../src/placement';
 import { POSTING_CAP, SqlGroupingState } from '../../src/store/grouping-sql';
+import { groupingContract, record, story } from '../support/grouping-contract';
 import { withDb } from './helpers';
 
-const story = (id: string, last: number, terms: number[]): StoryRecord => ({ id, n: 1, first: last, last, sources: ['s'], years: [], terms: terms.map((t) => [t, 1]) });
-const record = (id: string, urlKey: string | null = null): DupRecord => ({
-  id, sourceId: 's', outlet: 'example', host: 'example.com', slug: null, primary: id, time: 0, urlKey, title: [1, 2], titleNumbers: '', numbers: [], seq: [1, 2], summaryWords: 0, fp: null,
-});
-
 describe('SQLite grouping state', () => {
-  it('counts documents one at a time, both ways, per source too, and forgets keys that reach zero', async () => {
+  groupingContract((body) => withDb((_db, sql) => body(new SqlGroupingState(sql))));
+
+  it('deletes counters that reach zero, and binds more keys than one statement may', async () => {
     await withDb((_db, sql) => {
       const m = new SqlGroupingState(sql);
       m.countDoc([1, 2], 1);
-      m.countDoc([2, 3, 3], 1);
-      expect(m.docCount()).toBe(2);
-      expect(m.docFreq([1, 2, 3, 4, 2])).toEqual([1, 2, 1, 0, 2]);
-      m.countDoc([1, 2], -1);
-      expect(m.docCount()).toBe(1);
-      expect(m.docFreq([1, 2, 3])).toEqual([0, 1, 1]);
+      m.countDoc([1], -1);
       expect(sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM term_df WHERE term = 1')!.n).toBe(0);
-      m.countSourceDoc('a', [7], 1);
-      m.countSourceDoc('a', [7, 8], 1);
-      m.countSourceDoc('b', [8], 1);
-      expect([m.sourceDocCount('a'), m.sourceDocCount('b'), m.sourceDocCount('c')]).toEqual([2, 1, 0]);
-      expect(m.sourceFreq('a', [7, 8])).toEqual([2, 1]);
-      m.countSourceDoc('b', [8], -1);
-      expect([m.sourceDocCount('b'), ...m.sourceFreq('b', [8])]).toEqual([0, 0]);
-      // More distinct keys than one statement may bind.
       const many = Array.from({ length: 250 }, (_, i) => 1000 + i);
       m.countDoc(many, 1);
       expect(m.docFreq(many).every((n) => n === 1)).toBe(true);
     });
   });
 
-  it('finds open stories by their terms: most shared first, then most recent, then by id, within the window and the limit', async () => {
+  it('removes closed stories and their terms from the tables', async () => {
     await withDb((_db, sql) => {
       const m = new SqlGroupingState(sql);
-      m.putStory(story('st_b', 100, [1, 2]));
       m.putStory(story('st_a', 100, [1, 2]));
-      m.putStory(story('st_c', 200, [1]));
-      m.putStory(story('st_old', 10, [1, 2, 3]));
-      expect(m.storiesWithTerms([1, 2, 3], 50, 10, 1).map((s) => s.id)).toEqual(['st_a', 'st_b', 'st_c']);
-      expect(m.storiesWithTerms([1, 2, 3], 50, 10, 2).map((s) => s.id)).toEqual(['st_a', 'st_b']);
-      expect(m.storiesWithTerms([1, 2, 3], 0, 10, 3).map((s) => s.id)).toEqual(['st_old']);
-      expect(m.storiesWithTerms([1, 2], 50, 1, 1).map((s) => s.id)).toEqual(['st_a']);
-      // Replaced: re-indexed by its new terms.
-      m.putStory(story('st_a', 150, [2, 3]));
-      expect(m.storiesWithTerms([1], 120, 10, 1).map((s) => s.id)).toEqual(['st_c']);
-      expect(m.storiesWithTerms([3], 120, 10, 1).map((s) => s.last)).toEqual([150]);
-      // Closed when idle past a time, and deleted with its terms.
-      m.closeStories(120);
-      expect(sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM open_stories')!.n).toBe(2);
-      expect(m.storiesWithTerms([1, 2, 3], 0, 10, 1).map((s) => s.id)).toEqual(['st_a', 'st_c']);
-      m.deleteStory('st_a');
-      m.deleteStory('st_c');
+      m.putStory(story('st_b', 300, [3]));
+      m.closeStories(200);
+      expect(sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM open_stories')!.n).toBe(1);
+      m.deleteStory('st_b');
       expect(sql.one<{ n: number }>('SELECT COUNT(*) AS n FROM story_terms')!.n).toBe(0);
-    });
-  });
-
-  it('finds duplicate records by key, skipping keys posted more than the cap, and by URL key (the earliest)', async () => {
-    await withDb((_db, sql) => {
-      const m = new SqlGroupingState(sql);
-      m.put(record('a', 'example.com/x'), [10, 11]);
-      m.put(record('b', 'example.com/x'), [10, 12]);
-      m.put(record('c'), [10]);
-      expect(m.withKeys([11, 12], 5).map(([i, r]) => [i, r.id])).toEqual([[0, 'a'], [1, 'b']]);
-      expect(m.withKeys([10], 2)).toEqual([]); // three entries share key 10: too common
-      expect(m.byUrlKey('example.com/x')?.id).toBe('a');
-      m.remove('a');
-      // DIFF from the memory version: the next earliest holder of the URL key answers.
-      expect(m.byUrlKey('example.com/x')?.id).toBe('b');
-      expect(m.withKeys([10, 11], 5).map(([, r]) => r.id)).toEqual(['b', 'c']);
-      expect(m.get('a')).toBeNull();
-      expect(m.get('b')).toEqual(record('b', 'example.com/x'));
     });
   });
 
