@@ -7,7 +7,7 @@
  * Tables:
  *   meta        key/value: schema version, catalog revision, what was published to KV, the
  *               published feeds' hashes, the WebSub publish pings still to send, the number of
- *               stories (kept by triggers on `stories`)
+ *               stories and of entries (kept by triggers)
  *   sources     the configured source list, each with its polling state (JSON) and entry count
  *   entries     one row per retained entry: the columns queries filter and sort on, the rest of
  *               the record as JSON (`doc`), and its sanitized HTML
@@ -124,9 +124,18 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE websub (token TEXT PRIMARY KEY, source_id TEXT NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX websub_source ON websub(source_id);
   `,
-  // 5: the number of stories, kept by triggers: every run reports it, and COUNT(*) reads every row.
+  // 5: the numbers of stories and entries, kept by triggers: every commit reads them, and
+  // COUNT(*) reads every row; the largest sources by an index (retention asks every commit).
   `
   INSERT OR REPLACE INTO meta (key, value) SELECT 'story_count', COUNT(*) FROM stories;
+  INSERT OR REPLACE INTO meta (key, value) SELECT 'entry_count', COUNT(*) FROM entries;
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'entry_count';
+  END;
+  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'entry_count';
+  END;
+  CREATE INDEX sources_entry_count ON sources(entry_count, id);
   CREATE TRIGGER stories_count_insert AFTER INSERT ON stories BEGIN
     UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'story_count';
   END;
