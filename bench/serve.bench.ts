@@ -9,12 +9,13 @@
  *   /__floor                          the floor: a constant string from the same Worker
  *   /__floor.html                     the same as text/html (see below)
  *
- * in two catalogs (BENCH_SERVE picks them, default both):
+ * in the catalogs BENCH_SERVE names (default `fixtures,100000`):
  *
  *   fixtures   the committed fixture feeds (about 280 entries), seeded with one refresh
- *   100000     100,000 entries: 2,000 generated feeds of 50 items (varied pseudo-word text,
- *              600 bytes of HTML each, dated across 30 days), loaded by cron runs of 100 new
- *              sources each (about 25 minutes on the shared 2-core machine)
+ *   <n>        n generated entries, e.g. 100000: n / 50 generated feeds of 50 items (varied
+ *              pseudo-word text, 600 bytes of HTML each, dated across 30 days), loaded by cron
+ *              runs of 100 new sources each (100,000 take about 25 minutes on the shared
+ *              2-core machine)
  *
  * Each round runs the floor, then a target, then the floor again, and so on through every
  * target (in a rotated order), BENCH_SECONDS each (default 2); a target's requests/s are
@@ -47,7 +48,6 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const VARIANTS = (process.env.BENCH_SERVE ?? 'fixtures,100000').split(',').map((s) => s.trim());
 const FIRST_REQUESTS = 10;
 
-const LARGE_SOURCES = 2_000;
 const LARGE_ITEMS = 50;
 const LOAD_WAVE = 100;
 const DAY = 86_400_000;
@@ -102,11 +102,11 @@ function wrk(url: string, headers: Record<string, string> = {}): Sample {
 
 const goalText = (ratio: number, goal: number) => (ratio >= goal ? `goal met (${ratio.toFixed(2)} >= ${goal})` : `goal NOT met (${ratio.toFixed(2)} < ${goal})`);
 
-// ---- the 100,000-entry catalog ------------------------------------------------------------
+// ---- a large generated catalog ------------------------------------------------------------
 
-function largeSources(origin: string, now: number): Source[] {
+function largeSources(origin: string, now: number, count: number): Source[] {
   const every = (30 * DAY) / LARGE_ITEMS / 60_000;
-  return Array.from({ length: LARGE_SOURCES }, (_, k) => {
+  return Array.from({ length: count }, (_, k) => {
     const id = `s-${String(k).padStart(4, '0')}`;
     const q = new URLSearchParams({
       items: String(LARGE_ITEMS), words: '1', bodyBytes: '600', ttl: '1440', every: String(every),
@@ -116,14 +116,15 @@ function largeSources(origin: string, now: number): Source[] {
   });
 }
 
-/** Load the large catalog: cron runs (wrangler dev's scheduled route) of LOAD_WAVE new sources each. */
-const seedLarge: DevServerOptions['seed'] = async ({ origin, auth, fixture }) => {
-  const sources = largeSources(fixture.origin, Date.now());
+/** Load a large catalog: cron runs (wrangler dev's scheduled route) of LOAD_WAVE new sources each. */
+const seedLarge = (entries: number): DevServerOptions['seed'] => async ({ origin, auth, fixture }) => {
+  const count = Math.ceil(entries / LARGE_ITEMS);
+  const sources = largeSources(fixture.origin, Date.now(), count);
   const t0 = performance.now();
   let stored = 0;
-  for (let i = 0; stored < LARGE_SOURCES * LARGE_ITEMS; i++) {
-    if (i > LARGE_SOURCES / LOAD_WAVE + 2) throw new Error(`loading stopped at ${stored} entries`);
-    const list = sources.slice(0, Math.min(LARGE_SOURCES, (i + 1) * LOAD_WAVE));
+  for (let i = 0; stored < count * LARGE_ITEMS; i++) {
+    if (i > count / LOAD_WAVE + 2) throw new Error(`loading stopped at ${stored} entries`);
+    const list = sources.slice(0, Math.min(count, (i + 1) * LOAD_WAVE));
     const put = await fetch(`${origin}/admin/sources`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(list) });
     if (!put.ok) throw new Error(`PUT /admin/sources: ${put.status} ${await put.text()}`);
     const run = await fetch(`${origin}/cdn-cgi/handler/scheduled`);
@@ -132,7 +133,7 @@ const seedLarge: DevServerOptions['seed'] = async ({ origin, auth, fixture }) =>
     stored = runs.runs[0].entriesStored;
     process.stdout.write(`  loaded ${stored.toLocaleString('en-US')} entries, ${((performance.now() - t0) / 60_000).toFixed(1)} min\n`);
   }
-  return { seed: { newEntries: stored, failed: 0, sourcesFetched: LARGE_SOURCES }, sources: sources as SeedSource[] };
+  return { seed: { newEntries: stored, failed: 0, sourcesFetched: count }, sources: sources as SeedSource[] };
 };
 
 // ---- one catalog ----------------------------------------------------------------------------
@@ -143,16 +144,19 @@ interface Variant {
   category: string;
 }
 
-const VARIANT_DEFS: Record<string, Variant> = {
-  fixtures: { name: 'the fixture feeds', start: () => startDevServer(), category: 'news' },
-  '100000': {
-    name: '100,000 stored entries',
+/** `fixtures`, or a number of generated entries (LARGE_ITEMS per source). */
+function variant(name: string): Variant {
+  if (name === 'fixtures') return { name: 'the fixture feeds', start: () => startDevServer(), category: 'news' };
+  const entries = Number(name);
+  if (!Number.isInteger(entries) || entries < LARGE_ITEMS) throw new Error(`BENCH_SERVE: "${name}" is neither fixtures nor a number of entries`);
+  return {
+    name: `${entries.toLocaleString('en-US')} stored entries`,
     start: () => startDevServer({
-      vars: { SUBREQUEST_BUDGET: '10000', FETCH_PER_HOST: '6', RUN_DEADLINE_MS: '900000' }, seed: seedLarge, readyTimeoutMs: 120_000,
+      vars: { SUBREQUEST_BUDGET: '10000', FETCH_PER_HOST: '6', RUN_DEADLINE_MS: '900000' }, seed: seedLarge(entries), readyTimeoutMs: 120_000,
     }),
     category: 'film',
-  },
-};
+  };
+}
 
 /** Words of the default view's headlines, for searches that find something. */
 async function searchWords(origin: string, n: number): Promise<string[]> {
@@ -312,11 +316,7 @@ async function main(): Promise<void> {
     return;
   }
   const results = [];
-  for (const name of VARIANTS) {
-    const v = VARIANT_DEFS[name];
-    if (!v) throw new Error(`BENCH_SERVE: no variant "${name}"; have ${Object.keys(VARIANT_DEFS).join(', ')}`);
-    results.push(await runVariant(v));
-  }
+  for (const name of VARIANTS) results.push(await runVariant(variant(name)));
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `serve-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), wrk: { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS }, results }, null, 2));
