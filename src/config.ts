@@ -155,8 +155,8 @@ export function loadConfig(env: Partial<Env>): Config {
     fetchPerHost: int(env, 'FETCH_PER_HOST', 2, 1, 6),
     subrequestBudget: budget,
     // A consumer invocation has the same subrequest limit as the cron, so a batch never exceeds it.
-    // 25 by default keeps a batch's inbox within KV's 25 MiB value limit even on a cold start
-    // (25 sources x 50 new entries x ~6 KB of HTML and metadata is about 7.5 MB).
+    // 25 by default: a message carries each source with its polling state, and a message is also
+    // cut at 100 KB (Queues allow 128 KB); a consumer commits as it goes, in batches of about 2 MB.
     fanoutBatchSize: int(env, 'FANOUT_BATCH_SIZE', Math.min(budget, 25), 1, budget),
     minIntervalMinutes: minInterval,
     maxIntervalMinutes: maxInterval,

@@ -1,7 +1,7 @@
 /**
  * One batch of new entries through duplicate detection, then story grouping,
  * the way every run does it; pure apart from the repositories it is given.
- * refresh.ts calls it, and so do the benchmark and the offline evaluation, so
+ * commit.ts calls it, and so do the benchmark and the offline evaluation, so
  * all three place entries the same way:
  *
  *   1. count the whole batch into the term statistics (StoryIndex.count);
