@@ -259,8 +259,8 @@ function wordInfo(raw: string): WordInfo {
 
 /**
  * Empty the memos above. They save work within a batch (dedupe and grouping read the same texts
- * several times); kept between batches they would only hold memory: up to MEMO_MAX texts with
- * their segments each, tens of MB in an isolate that has 128.
+ * several times); kept between batches they would only hold memory (up to MEMO_MAX texts with
+ * their segments each) in an isolate that has 128 MB.
  */
 export function clearTextMemos(): void {
   for (const m of [wordsMemo, memo, termMemo, segmentMemo, wordMemo]) m.clear();
