@@ -18,7 +18,7 @@
  *   enclosureType), `size_in_bytes` and `duration_in_seconds` when known.
  */
 import type { StoredEntry } from '../model';
-import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, abs, enclosureType, enclosuresOf, entryHtml, entryLink, hubLinks, type FeedView } from './view';
+import { ABOUT_URL, FEED_DESCRIPTION, FEED_TITLE, enclosureType, enclosuresOf, entryHtml, entryLink, jsonFeedHead, type FeedView } from './view';
 
 export function jsonItem(view: FeedView, e: StoredEntry): Record<string, unknown> {
   const src = view.sources[e.sourceId];
@@ -76,18 +76,7 @@ function attachments(e: StoredEntry): Array<Record<string, unknown>> | undefined
 }
 
 export function renderJsonFeed(view: FeedView): string {
-  const doc: Record<string, unknown> = {
-    version: 'https://jsonfeed.org/version/1.1',
-    title: view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE,
-    home_page_url: abs(view, '/'),
-    feed_url: abs(view, view.selfPath),
-    description: FEED_DESCRIPTION,
-    user_comment: 'Merged coverage from many outlets. Items carry a _marquee object naming their source, story and merged copies; see its about URL.',
-    authors: [{ name: 'Marquee', url: abs(view, '/') }],
-    next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
-    hubs: hubLinks(view.hubs).length ? hubLinks(view.hubs).map((url) => ({ type: 'WebSub', url })) : undefined,
-    _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },
-    items: view.entries.map((e) => jsonItem(view, e)),
-  };
-  return JSON.stringify(doc);
+  const title = view.filterLabel ? `${FEED_TITLE} (${view.filterLabel})` : FEED_TITLE;
+  const comment = 'Merged coverage from many outlets. Items carry a _marquee object naming their source, story and merged copies; see its about URL.';
+  return JSON.stringify({ ...jsonFeedHead(view, title, FEED_DESCRIPTION, comment), items: view.entries.map((e) => jsonItem(view, e)) });
 }

@@ -25,7 +25,7 @@ import { escapeHtml } from '../normalize/text';
 import type { SourceSnapshot, Story, StoredEntry } from '../model';
 import { rankingOf } from '../rank';
 import { storyLead, storyModified } from './stories';
-import { ABOUT_URL, TAG_PREFIX, abs, atomFeedHead, entryLink, escPlain, escXml, feedReaderHtml, hubLinks, rfc822, rssChannelHead } from './view';
+import { ABOUT_URL, TAG_PREFIX, atomFeedHead, entryLink, escPlain, escXml, feedReaderHtml, jsonFeedHead, rfc822, rssChannelHead } from './view';
 
 export const STORY_FEED_TITLE = 'Marquee: top stories';
 export const STORY_FEED_DESCRIPTION = 'Entertainment news as stories: one item per event, with every outlet covering it.';
@@ -198,19 +198,7 @@ function jsonStoryItem(story: Story, view: StoryFeedView): Record<string, unknow
 }
 
 export function renderStoriesJsonFeed(view: StoryFeedView): string {
-  const hubs = hubLinks(view.hubs);
-  return JSON.stringify({
-    version: 'https://jsonfeed.org/version/1.1',
-    title: feedTitle(view),
-    home_page_url: abs(view, '/'),
-    feed_url: abs(view, view.selfPath),
-    description: STORY_FEED_DESCRIPTION,
-    user_comment: 'One item per story. Items carry a _marquee object with the story and its full coverage; see its about URL.',
-    authors: [{ name: 'Marquee', url: abs(view, '/') }],
-    next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
-    hubs: hubs.length ? hubs.map((url) => ({ type: 'WebSub', url })) : undefined,
-    _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },
-    items: view.stories.map((s) => jsonStoryItem(s, view)),
-  });
+  const comment = 'One item per story. Items carry a _marquee object with the story and its full coverage; see its about URL.';
+  return JSON.stringify({ ...jsonFeedHead(view, feedTitle(view), STORY_FEED_DESCRIPTION, comment), items: view.stories.map((s) => jsonStoryItem(s, view)) });
 }
 

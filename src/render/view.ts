@@ -82,6 +82,23 @@ export function rssChannelHead(view: FeedHead, title: string, description: strin
   return out;
 }
 
+/** A JSON Feed 1.1 document's members before `items`, in the order both feeds write them. */
+export function jsonFeedHead(view: FeedHead, title: string, description: string, comment: string): Record<string, unknown> {
+  const hubs = hubLinks(view.hubs);
+  return {
+    version: 'https://jsonfeed.org/version/1.1',
+    title,
+    home_page_url: abs(view, '/'),
+    feed_url: abs(view, view.selfPath),
+    description,
+    user_comment: comment,
+    authors: [{ name: 'Marquee', url: abs(view, '/') }],
+    next_url: view.nextPath ? abs(view, view.nextPath) : undefined,
+    hubs: hubs.length ? hubs.map((url) => ({ type: 'WebSub', url })) : undefined,
+    _marquee: { about: ABOUT_URL, version: 1, updated: view.updated },
+  };
+}
+
 /** An Atom feed's elements before its first entry, from `<id>` on. */
 export function atomFeedHead(view: FeedHead, id: string, title: string, subtitle: string): string[] {
   const out = [`<id>${escXml(id)}</id>`, `<title type="text">${escXml(title)}</title>`, `<subtitle type="text">${escXml(subtitle)}</subtitle>`, `<updated>${view.updated}</updated>`];

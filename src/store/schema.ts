@@ -26,6 +26,18 @@
  * ingest caps (normalize) and by chunking IN lists (db.ts).
  */
 
+/** SQL that counts `table`'s rows into meta[`key`] and keeps the count by triggers. */
+function rowCounter(table: string, key: string): string {
+  return `
+  INSERT OR REPLACE INTO meta (key, value) SELECT '${key}', COUNT(*) FROM ${table};
+  CREATE TRIGGER ${table}_count_insert AFTER INSERT ON ${table} BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${key}';
+  END;
+  CREATE TRIGGER ${table}_count_delete AFTER DELETE ON ${table} BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = '${key}';
+  END;`;
+}
+
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE sources (
@@ -127,21 +139,9 @@ export const MIGRATIONS: string[] = [
   // 5: the numbers of stories and entries, kept by triggers: every commit reads them, and
   // COUNT(*) reads every row; the largest sources by an index (retention asks every commit).
   `
-  INSERT OR REPLACE INTO meta (key, value) SELECT 'story_count', COUNT(*) FROM stories;
-  INSERT OR REPLACE INTO meta (key, value) SELECT 'entry_count', COUNT(*) FROM entries;
-  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'entry_count';
-  END;
-  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'entry_count';
-  END;
+  ${rowCounter('stories', 'story_count')}
+  ${rowCounter('entries', 'entry_count')}
   CREATE INDEX sources_entry_count ON sources(entry_count, id);
-  CREATE TRIGGER stories_count_insert AFTER INSERT ON stories BEGIN
-    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'story_count';
-  END;
-  CREATE TRIGGER stories_count_delete AFTER DELETE ON stories BEGIN
-    UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'story_count';
-  END;
   `,
 ];
 
