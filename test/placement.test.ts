@@ -1,10 +1,10 @@
 /**
- * Placing batches the way refresh runs do (src/placement.ts), on the
+ * Placing batches the way commits do (src/placement.ts), on the
  * real-feed dev set (test/fixtures/eval/real-dev.jsonl): the order of a batch
  * does not matter, a copy takes its primary's story even across runs, every
  * join carries its reason, entries leaving retention leave the statistics and
- * the duplicate index, and the KV path's state loads from its blob or is
- * rebuilt from the catalog alone.
+ * the duplicate index, and state rebuilt from a catalog (rebuildState, the v1
+ * import) places a later report as the original state would.
  */
 import { describe, expect, it } from 'vitest';
 import { loadReal } from '../scripts/eval/data';
